@@ -1,0 +1,17 @@
+"""skscale: exact, fast, scikit-learn-compatible feature scaling on one core."""
+
+from ._max_abs_scaler import MaxAbsScaler
+from ._mean_normalization_scaler import MeanNormalizationScaler
+from ._min_max_scaler import MinMaxScaler
+from ._standard_scaler import StandardScaler
+from ._unit_length_normalizer import UnitLengthNormalizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MaxAbsScaler",
+    "MeanNormalizationScaler",
+    "MinMaxScaler",
+    "StandardScaler",
+    "UnitLengthNormalizer",
+]

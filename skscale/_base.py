@@ -1,0 +1,324 @@
+"""The column-scaler base: fit, partial_fit, transform, inverse_transform, merge.
+
+A column scaler is the affine map ``x -> (x - center_) / scale_`` of each feature.
+Subclasses only say how the statistics of the core (:mod:`skscale._stats`) become
+``(center, scale)``; the base turns a zero scale into 1, in this one place.
+"""
+
+import warnings
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._stats import FeatureStats
+from ._validation import (
+    FLOAT_DTYPES,
+    apply_by_blocks,
+    check_bool,
+    check_sample_weight,
+    feature_list,
+    infinite_features,
+    raise_if_infinite,
+    sparse_columns,
+    unchanged_on_error,
+    wrap_like_transform_output,
+)
+
+
+class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Base class of the per-feature affine scalers. Not public."""
+
+    # -- what subclasses provide ------------------------------------------------
+
+    def _check_params(self):
+        """Raise ValueError naming any invalid parameter."""
+        check_bool(self.copy, "copy")
+
+    def _statistics(self, stats):
+        """Named fitted statistics (``mean_``, ``data_min_``, ...) as a dict."""
+        raise NotImplementedError
+
+    def _center_and_scale(self, stats):
+        """Per-feature center and scale, before zero scales are replaced."""
+        raise NotImplementedError
+
+    def _centers(self):
+        """Whether the transform subtracts a center (then sparse input is refused)."""
+        return True
+
+    def _sparse_advice(self):
+        return "pass a dense array (X.toarray()) if it fits in memory"
+
+    # The transform, written to work in place on float64 blocks.
+
+    def _set_affine(self, center, scale):
+        self.center_ = center
+        self.scale_ = scale
+
+    def _forward(self, X):
+        X -= self.center_
+        X /= self.scale_
+        self._clip(X)
+
+    def _clip(self, X):
+        """Clip transformed values in place (only where a ``clip`` option asks)."""
+
+    def _backward(self, X):
+        X *= self.scale_
+        X += self.center_
+
+    # -- fitting ----------------------------------------------------------------
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute the statistics of X, forgetting anything seen before.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The data. NaN marks a missing value and is ignored.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows; an integer weight k counts the row
+            k times.
+
+        Returns
+        -------
+        self : object
+            The fitted scaler.
+        """
+        with unchanged_on_error(self):
+            self._check_params()
+            return self._partial_fit(X, sample_weight, reset=True)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Update the statistics with one more batch of rows.
+
+        Any sequence of ``partial_fit`` calls gives the statistics that one
+        ``fit`` on all the batches together gives. A call that raises changes
+        nothing.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The batch. NaN marks a missing value and is ignored.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows.
+
+        Returns
+        -------
+        self : object
+            The updated scaler.
+        """
+        with unchanged_on_error(self):
+            self._check_params()
+            return self._partial_fit(
+                X, sample_weight, reset=not hasattr(self, "stats_")
+            )
+
+    def _partial_fit(self, X, sample_weight, reset):
+        self._refuse_sparse(X)
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse=("csr", "csc"),
+            dtype=FLOAT_DTYPES,
+            ensure_all_finite=False,
+        )
+        weight = check_sample_weight(sample_weight, X.shape[0], require_nonzero=reset)
+        batch = FeatureStats.from_array(X, weight)
+        raise_if_infinite(self, batch.infinite)
+        self._set_fitted(batch if reset else self.stats_.merge(batch))
+        return self
+
+    def _set_fitted(self, stats):
+        self.stats_ = stats
+        self.n_samples_seen_ = stats.n_rows
+        for name, value in self._statistics(stats).items():
+            setattr(self, name, value)
+        center, scale = self._center_and_scale(stats)
+        # The one place where a zero scale (a constant feature) becomes 1. A
+        # feature never observed gets NaN, so that it transforms to NaN.
+        observed = stats.count > 0
+        center = np.where(observed, center, np.nan)
+        scale = np.where(observed, np.where(scale == 0.0, 1.0, scale), np.nan)
+        self._set_affine(center, scale)
+
+    def merge(self, other):
+        """Combine two scalers fitted on different data into a new one.
+
+        The result equals a scaler fitted on both data sets (to rounding), so
+        data can be fitted in pieces (in parallel, on several machines) and
+        merged.
+
+        Parameters
+        ----------
+        other : same class as self
+            A scaler with the same parameters, fitted on the same features.
+
+        Returns
+        -------
+        merged : same class as self
+            A new fitted scaler; ``self`` and ``other`` are unchanged.
+        """
+        name = type(self).__name__
+        if type(other) is not type(self):
+            raise ValueError(
+                f"cannot merge a {name} with a {type(other).__name__}: "
+                "both must be of the same class"
+            )
+        check_is_fitted(self)
+        check_is_fitted(other)
+        mine, theirs = self.get_params(deep=False), other.get_params(deep=False)
+        differ = [k for k in mine if not _same_param(mine[k], theirs[k])]
+        if differ:
+            detail = ", ".join(f"{k}={mine[k]!r} vs {theirs[k]!r}" for k in differ)
+            raise ValueError(
+                f"cannot merge {name}s with different parameters: {detail}"
+            )
+        if other.n_features_in_ != self.n_features_in_:
+            raise ValueError(
+                f"cannot merge {name}s fitted on different numbers of features: "
+                f"{self.n_features_in_} vs {other.n_features_in_}"
+            )
+        names = getattr(self, "feature_names_in_", None)
+        other_names = getattr(other, "feature_names_in_", None)
+        if (names is None) != (other_names is None) or (
+            names is not None and not np.array_equal(names, other_names)
+        ):
+            raise ValueError(
+                f"cannot merge {name}s fitted on different feature names: "
+                f"{_names(names)} vs {_names(other_names)}"
+            )
+        merged = clone(self)
+        merged.n_features_in_ = self.n_features_in_
+        if names is not None:
+            merged.feature_names_in_ = names.copy()
+        merged._set_fitted(self.stats_.merge(other.stats_))
+        return merged
+
+    # -- transforming -----------------------------------------------------------
+
+    def transform(self, X, copy=None):
+        """Scale each feature of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The data; NaN stays NaN.
+        copy : bool, default=None
+            Copy X before scaling it; None means the ``copy`` parameter.
+
+        Returns
+        -------
+        X_tr : {ndarray, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The scaled data, of the input's float dtype (float64 for integers).
+        """
+        check_is_fitted(self)
+        X = self._validate_for_transform(X, copy, reset_names=False)
+        return self._apply(X, inverse=False)
+
+    def inverse_transform(self, X, copy=None):
+        """Undo :meth:`transform`.
+
+        With ``set_output(transform="pandas")`` (or ``"polars"``) the result is a
+        DataFrame with the input feature names, like the output of transform.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            Scaled data.
+        copy : bool, default=None
+            Copy X before unscaling it; None means the ``copy`` parameter.
+
+        Returns
+        -------
+        X_original : {ndarray, sparse matrix, dataframe} of shape \
+(n_samples, n_features)
+            The data in the original units.
+        """
+        check_is_fitted(self)
+        original = X
+        X = self._validate_for_transform(X, copy, reset_names=True)
+        X = self._apply(X, inverse=True)
+        return wrap_like_transform_output(
+            self, X, original, self.get_feature_names_out()
+        )
+
+    def _validate_for_transform(self, X, copy, reset_names):
+        copy = self.copy if copy is None else copy
+        self._refuse_sparse(X)
+        options = dict(
+            accept_sparse=("csr", "csc"),
+            dtype=FLOAT_DTYPES,
+            copy=copy,
+            force_writeable=True,
+            ensure_all_finite=False,
+        )
+        if reset_names:
+            # Scaled data need not carry the input's column names.
+            X = check_array(X, **options)
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is "
+                    f"expecting {self.n_features_in_} features as input."
+                )
+        else:
+            X = validate_data(self, X, reset=False, **options)
+        raise_if_infinite(self, infinite_features(X))
+        return X
+
+    def _apply(self, X, inverse):
+        unobserved = self.stats_.count == 0
+        if unobserved.any():
+            warnings.warn(
+                f"feature {feature_list(self, unobserved)} had no observed "
+                "(non-NaN) value during fit; it transforms to NaN",
+                UserWarning,
+                stacklevel=3,
+            )
+        if sparse.issparse(X):
+            # Sparse input only reaches scalers that do not center: scaling the
+            # stored values keeps the sparsity pattern.
+            scale = self.scale_[sparse_columns(X)]
+            values = X.data.astype(np.float64)
+            if inverse:
+                values *= scale
+            else:
+                values /= scale
+                self._clip(values)
+            X.data[...] = values
+            return X
+        return apply_by_blocks(X, self._backward if inverse else self._forward)
+
+    def _refuse_sparse(self, X):
+        if sparse.issparse(X) and self._centers():
+            raise ValueError(
+                f"{self!r} cannot take sparse input: centering would make it dense. "
+                f"{self._sparse_advice()}"
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = not self._centers()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
+        return tags
+
+
+def _same_param(a, b):
+    try:
+        return bool(np.all(np.asarray(a) == np.asarray(b))) and np.shape(a) == np.shape(
+            b
+        )
+    except (TypeError, ValueError):
+        return a is b
+
+
+def _names(names):
+    return "none (array input)" if names is None else list(names)

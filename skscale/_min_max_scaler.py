@@ -1,0 +1,145 @@
+"""MinMaxScaler: map each feature's observed range onto a given interval."""
+
+from numbers import Real
+
+import numpy as np
+
+from ._base import _ColumnScaler
+from ._validation import check_bool
+
+
+class MinMaxScaler(_ColumnScaler):
+    """Map each feature's range ``[data_min_, data_max_]`` onto ``feature_range``.
+
+    The transformation is::
+
+        x_scaled = (x - data_min_) / data_range_ * (max - min) + min
+
+    with ``(min, max) = feature_range``, computed in float64 whatever the input
+    dtype, so the minimum of each feature maps exactly to ``min`` and no
+    intermediate overflows in half precision. A constant feature maps to ``min``.
+    ``scale_`` and ``min_`` are scikit-learn's multiplier
+    ``(max - min) / data_range_`` and offset ``min - data_min_ * scale_``:
+    ``X * scale_ + min_`` is the same map, up to rounding. A drop-in replacement
+    for :class:`sklearn.preprocessing.MinMaxScaler`.
+
+    Parameters
+    ----------
+    feature_range : tuple (min, max), default=(0, 1)
+        The interval the observed range is mapped onto; ``min < max``.
+    clip : bool, default=False
+        Clip transformed values of unseen data to ``feature_range``.
+    copy : bool, default=True
+        If False, transform a float array in place.
+
+    Attributes
+    ----------
+    data_min_ : ndarray of shape (n_features,)
+        Smallest observed value of each feature.
+    data_max_ : ndarray of shape (n_features,)
+        Largest observed value of each feature.
+    data_range_ : ndarray of shape (n_features,)
+        ``data_max_ - data_min_``.
+    scale_ : ndarray of shape (n_features,)
+        Multiplier of each feature (scikit-learn's meaning).
+    min_ : ndarray of shape (n_features,)
+        Offset of each feature (scikit-learn's meaning).
+    center_ : ndarray of shape (n_features,)
+        Value subtracted before scaling: ``data_min_``.
+    n_samples_seen_ : int
+        Number of rows seen by fit and partial_fit.
+    stats_ : FeatureStats
+        The mergeable statistics behind every attribute.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame seen during fit.
+
+    See Also
+    --------
+    MaxAbsScaler : Scale by the largest magnitude, keeping zeros and sparsity.
+    MeanNormalizationScaler : Center on the mean, divide by the range.
+
+    Examples
+    --------
+    >>> from skscale import MinMaxScaler
+    >>> X = [[-1.0, 2.0], [-0.5, 6.0], [0.0, 10.0], [1.0, 18.0]]
+    >>> scaler = MinMaxScaler().fit(X)
+    >>> scaler.data_min_, scaler.data_max_
+    (array([-1.,  2.]), array([ 1., 18.]))
+    >>> scaler.transform([[2.0, 2.0]])
+    array([[1.5, 0. ]])
+    >>> MinMaxScaler(feature_range=(-1, 1), clip=True).fit([[0.0], [4.0]]).transform(
+    ...     [[1.0], [8.0]]
+    ... )
+    array([[-0.5],
+           [ 1. ]])
+    """
+
+    def __init__(self, feature_range=(0, 1), *, clip=False, copy=True):
+        self.feature_range = feature_range
+        self.clip = clip
+        self.copy = copy
+
+    def _check_params(self):
+        super()._check_params()
+        check_bool(self.clip, "clip")
+        bounds = self.feature_range
+        valid = (
+            isinstance(bounds, tuple | list)
+            and len(bounds) == 2
+            and all(
+                isinstance(b, Real) and not isinstance(b, bool) and np.isfinite(b)
+                for b in bounds
+            )
+        )
+        if not valid or not bounds[0] < bounds[1]:
+            raise ValueError(
+                "feature_range must be a tuple (min, max) of finite numbers with "
+                f"min < max, got {bounds!r}"
+            )
+
+    def _statistics(self, stats):
+        return {
+            "data_min_": stats.min,
+            "data_max_": stats.max,
+            "data_range_": stats.max - stats.min,
+        }
+
+    def _center_and_scale(self, stats):
+        return stats.min, stats.max - stats.min
+
+    def _set_affine(self, center, scale):
+        low, high = (float(b) for b in self.feature_range)
+        self.center_ = center
+        # The transform divides by the range rather than multiplying by scale_,
+        # so that a range too small for its reciprocal (subnormal) still works.
+        self._range = scale
+        with np.errstate(over="ignore"):
+            self.scale_ = (high - low) / scale
+            self.min_ = low - center * self.scale_
+
+    def _forward(self, X):
+        low, high = self.feature_range
+        X -= self.center_
+        X /= self._range
+        X *= float(high) - float(low)
+        X += float(low)
+        self._clip(X)
+
+    def _backward(self, X):
+        low, high = self.feature_range
+        X -= float(low)
+        X /= float(high) - float(low)
+        X *= self._range
+        X += self.center_
+
+    def _clip(self, X):
+        if self.clip:
+            np.clip(X, *self.feature_range, out=X)
+
+    def _sparse_advice(self):
+        return (
+            "Use MaxAbsScaler to scale sparse data without centering it, or pass "
+            "X.toarray() if it fits in memory."
+        )

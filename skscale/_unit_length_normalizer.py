@@ -1,0 +1,225 @@
+"""UnitLengthNormalizer: scale each sample (row) to unit norm."""
+
+from numbers import Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import validate_data
+
+from ._validation import (
+    FLOAT_DTYPES,
+    apply_by_blocks,
+    check_bool,
+    check_sample_weight,
+    infinite_features,
+    raise_if_infinite,
+    unchanged_on_error,
+)
+
+_NAMED_NORMS = {"l1": 1.0, "l2": 2.0, "max": np.inf}
+
+
+class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Scale each sample (row) to unit norm.
+
+    The transformation is ``row / ||row||_p`` with
+    ``||row||_p = (sum |x_j|^p)^(1/p)``, and ``||row||_inf = max |x_j|``. NaN
+    entries are left out of the norm and stay NaN; a row of zeros stays zeros.
+    Norms are computed in float64 on rows rescaled by their largest magnitude,
+    so they neither overflow nor underflow. A drop-in replacement for
+    :class:`sklearn.preprocessing.Normalizer`.
+
+    The normalizer is stateless: :meth:`fit` only validates its input, and
+    :meth:`partial_fit` exists so that it can sit in a streaming pipeline.
+
+    Parameters
+    ----------
+    norm : {"l1", "l2", "max"} or float >= 1, default="l2"
+        The norm: ``"l1"`` (p=1), ``"l2"`` (p=2), ``"max"`` (p=inf), or any
+        p >= 1 including ``numpy.inf``.
+    copy : bool, default=True
+        If False, normalize a float array (or sparse matrix) in place.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame seen during fit.
+
+    See Also
+    --------
+    StandardScaler : Scale each feature (column) instead of each sample.
+
+    Examples
+    --------
+    >>> from skscale import UnitLengthNormalizer
+    >>> UnitLengthNormalizer().fit_transform([[3.0, 4.0], [0.0, 0.0]])
+    array([[0.6, 0.8],
+           [0. , 0. ]])
+    >>> UnitLengthNormalizer(norm="max").fit_transform([[-5.0, 3.0]])
+    array([[-1. ,  0.6]])
+    >>> UnitLengthNormalizer(norm="l1").fit_transform([[1.0, float("nan"), 3.0]])
+    array([[0.25,  nan, 0.75]])
+    """
+
+    def __init__(self, norm="l2", *, copy=True):
+        self.norm = norm
+        self.copy = copy
+
+    def _p(self):
+        """The norm's exponent p, validated."""
+        norm = self.norm
+        if isinstance(norm, str) and norm in _NAMED_NORMS:
+            return _NAMED_NORMS[norm]
+        if isinstance(norm, Real) and not isinstance(norm, bool) and norm >= 1:
+            return float(norm)
+        raise ValueError(
+            f"norm must be 'l1', 'l2', 'max' or a number p >= 1 (numpy.inf "
+            f"included), got {norm!r}"
+        )
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Validate X and the parameters; the normalizer learns nothing.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The data.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Validated and ignored: a row's norm does not depend on its weight.
+
+        Returns
+        -------
+        self : object
+            The normalizer.
+        """
+        return self._validate(X, sample_weight, reset=True)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Validate one batch; the normalizer learns nothing.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The batch.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Validated and ignored.
+
+        Returns
+        -------
+        self : object
+            The normalizer.
+        """
+        return self._validate(
+            X, sample_weight, reset=not hasattr(self, "n_features_in_")
+        )
+
+    def _validate(self, X, sample_weight, reset):
+        with unchanged_on_error(self):
+            self._p()
+            check_bool(self.copy, "copy")
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                accept_sparse=("csr", "csc"),
+                dtype=FLOAT_DTYPES,
+                ensure_all_finite=False,
+            )
+            raise_if_infinite(self, infinite_features(X))
+            check_sample_weight(sample_weight, X.shape[0], require_nonzero=reset)
+        return self
+
+    def transform(self, X, copy=None):
+        """Scale each row of X to unit norm.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The data; NaN stays NaN and is left out of the norm.
+        copy : bool, default=None
+            Copy X before normalizing it; None means the ``copy`` parameter.
+
+        Returns
+        -------
+        X_tr : {ndarray, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The normalized rows, of the input's float dtype.
+        """
+        p = self._p()
+        copy = self.copy if copy is None else copy
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=("csr", "csc"),
+            dtype=FLOAT_DTYPES,
+            copy=copy,
+            force_writeable=True,
+            ensure_all_finite=False,
+        )
+        raise_if_infinite(self, infinite_features(X))
+        if sparse.issparse(X):
+            rows = X.indices if X.format == "csc" else _csr_rows(X)
+            values = X.data.astype(np.float64)
+            norms = _sparse_row_norms(values, rows, X.shape[0], p)
+            values /= norms[rows]
+            X.data[...] = values
+            return X
+
+        def normalize(block):
+            block /= _dense_row_norms(block, p)[:, np.newaxis]
+
+        return apply_by_blocks(X, normalize)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
+        return tags
+
+
+def _csr_rows(X):
+    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+
+
+def _finish(largest, scaled_sum, p):
+    """Norms from the largest magnitude and the sum of (|x| / largest)^p."""
+    norms = largest if np.isinf(p) else largest * scaled_sum ** (1.0 / p)
+    # Zero rows (and rows with nothing observed) are left as they are.
+    return np.where(norms > 0, norms, 1.0)
+
+
+def _dense_row_norms(X, p):
+    magnitude = np.abs(X)
+    largest = np.fmax.reduce(magnitude, axis=1)
+    if np.isinf(p):
+        return _finish(largest, None, p)
+    safe = np.where(largest > 0, largest, 1.0)
+    magnitude /= safe[:, np.newaxis]
+    if p == 2.0:
+        terms = np.square(magnitude, out=magnitude)
+    elif p == 1.0:
+        terms = magnitude
+    else:
+        terms = np.power(magnitude, p, out=magnitude)
+    return _finish(largest, np.nansum(terms, axis=1), p)
+
+
+def _sparse_row_norms(values, rows, n_rows, p):
+    magnitude = np.abs(values)
+    largest = np.zeros(n_rows)
+    np.fmax.at(largest, rows, magnitude)
+    if np.isinf(p):
+        return _finish(largest, None, p)
+    observed = ~np.isnan(magnitude)
+    safe = np.where(largest > 0, largest, 1.0)
+    terms = (magnitude[observed] / safe[rows[observed]]) ** p
+    return _finish(largest, np.bincount(rows[observed], terms, minlength=n_rows), p)

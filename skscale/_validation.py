@@ -1,0 +1,159 @@
+"""Input and parameter checks shared by every estimator; messages name the problem."""
+
+from contextlib import contextmanager
+from numbers import Real
+
+import numpy as np
+from scipy import sparse
+from sklearn import get_config
+
+from ._stats import block_rows
+
+FLOAT_DTYPES = (np.float64, np.float32, np.float16)
+
+
+@contextmanager
+def unchanged_on_error(estimator):
+    """Restore every attribute of ``estimator`` if the block raises.
+
+    Fitted arrays are always replaced, never written in place, so a shallow copy
+    of the instance dictionary is a complete snapshot.
+    """
+    state = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(state)
+        raise
+
+
+def check_bool(value, name):
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be a bool, got {value!r}")
+
+
+def check_sample_weight(sample_weight, n_samples, *, require_nonzero):
+    """Validated float64 weights of shape (n_samples,), or None."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, Real) and not isinstance(sample_weight, bool):
+        sample_weight = np.full(n_samples, float(sample_weight))
+    try:
+        weight = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"sample_weight must be an array of numbers, got {type(sample_weight)}"
+        ) from exc
+    if weight.ndim != 1:
+        raise ValueError(
+            f"sample_weight must be 1-D of shape (n_samples,), got shape {weight.shape}"
+        )
+    if weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {weight.shape[0]} entries but X has {n_samples} rows; "
+            "they must match"
+        )
+    if not np.isfinite(weight).all():
+        raise ValueError("sample_weight contains NaN or infinite values")
+    if (weight < 0).any():
+        raise ValueError("sample_weight contains negative values")
+    if require_nonzero and n_samples and not weight.any():
+        raise ValueError(
+            "sample_weight: all weights are zero; at least one non-zero weight "
+            "is needed to fit"
+        )
+    return weight
+
+
+def feature_label(estimator, index):
+    """How a message names feature ``index``: by its column name when it has one."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None:
+        return f"{names[index]!r} (column {index})"
+    return f"column {index}"
+
+
+def feature_list(estimator, mask):
+    labels = [feature_label(estimator, j) for j in np.flatnonzero(mask)]
+    if len(labels) > 5:
+        labels = [*labels[:5], f"and {len(labels) - 5} more"]
+    return ", ".join(labels)
+
+
+def raise_if_infinite(estimator, mask, argument="X"):
+    if mask.any():
+        raise ValueError(
+            f"{argument} contains +inf or -inf in feature "
+            f"{feature_list(estimator, mask)}; skscale accepts NaN for missing "
+            "values but not infinity. Replace infinite values (for example with "
+            "np.nan) before fitting or transforming."
+        )
+
+
+def infinite_features(X):
+    """Boolean mask of the columns of X holding an infinite value."""
+    data = X.data if sparse.issparse(X) else X
+    with np.errstate(all="ignore"):
+        if data.size == 0 or np.isfinite(np.sum(data)):
+            return np.zeros(X.shape[1], dtype=bool)
+    if sparse.issparse(X):
+        X = sparse.csc_matrix(X)
+        columns = np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
+        return np.bincount(columns[np.isinf(X.data)], minlength=X.shape[1]) > 0
+    found = np.zeros(X.shape[1], dtype=bool)
+    step = block_rows(X.shape[1])
+    for start in range(0, X.shape[0], step):
+        found |= np.isinf(X[start : start + step]).any(axis=0)
+    return found
+
+
+def output_container(estimator):
+    """The container configured by ``set_output`` (or globally) for transform."""
+    config = getattr(estimator, "_sklearn_output_config", {})
+    return config.get("transform", get_config()["transform_output"])
+
+
+def wrap_like_transform_output(estimator, data, original_input, columns):
+    """Put ``data`` in the container that ``transform`` would return."""
+    container = output_container(estimator)
+    if container == "default" or sparse.issparse(data):
+        return data
+    if container == "pandas":
+        import pandas as pd
+
+        index = getattr(original_input, "index", None)
+        if not isinstance(original_input, pd.DataFrame):
+            index = None
+        return pd.DataFrame(data, columns=list(columns), index=index, copy=False)
+    if container == "polars":
+        import polars as pl
+
+        return pl.DataFrame(data, schema=list(columns), orient="row")
+    raise ValueError(f"unsupported output container {container!r}")
+
+
+def apply_by_blocks(X, function):
+    """Apply ``function`` in place to float64 row blocks of the dense array X.
+
+    float64 blocks are views of X; other float dtypes are computed in float64 and
+    cast back, so that no intermediate overflows in half or single precision.
+    """
+    step = block_rows(X.shape[1])
+    with np.errstate(all="ignore"):
+        for start in range(0, X.shape[0], step):
+            block = X[start : start + step]
+            if block.dtype == np.float64:
+                function(block)
+            else:
+                wide = block.astype(np.float64)
+                function(wide)
+                block[...] = wide
+    return X
+
+
+def sparse_columns(X):
+    """Column index of every stored entry of a CSR or CSC matrix."""
+    if X.format == "csr":
+        return X.indices
+    return np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))

@@ -1,0 +1,371 @@
+"""Properties shared by every estimator, table-driven over the registry."""
+
+import copy
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import skscale
+from skscale import (
+    MaxAbsScaler,
+    MinMaxScaler,
+    StandardScaler,
+    UnitLengthNormalizer,
+)
+
+from .conftest import COLUMN_SCALERS, all_estimators
+
+# Every public estimator with its defaults, plus the parameter settings that take
+# other code paths.
+CHECKED = [
+    *all_estimators().values(),
+    StandardScaler(with_mean=False),
+    StandardScaler(with_std=False, ddof=1),
+    MinMaxScaler(feature_range=(-3, 2), clip=True),
+    MaxAbsScaler(clip=True),
+    UnitLengthNormalizer(norm="l1"),
+    UnitLengthNormalizer(norm="max"),
+    UnitLengthNormalizer(norm=3.5),
+]
+
+
+@parametrize_with_checks(CHECKED)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_registry_covers_all_public_names():
+    checked = {type(est).__name__ for est in CHECKED}
+    assert checked == set(skscale.__all__)
+    assert skscale.__all__ == sorted(skscale.__all__)
+
+
+def make(name, **params):
+    return getattr(skscale, name)(**params)
+
+
+def fitted_state(estimator):
+    """Every fitted attribute, deep-copied, with the core's statistics unpacked."""
+    state = {}
+    for key, value in vars(estimator).items():
+        if key == "stats_":
+            state.update({f"stats.{k}": v for k, v in vars(value).items()})
+        elif key.endswith("_") and not key.startswith("_"):
+            state[key] = copy.deepcopy(value)
+    return state
+
+
+def assert_same_state(actual, expected, rtol=1e-12, atol=1e-14, skip=()):
+    assert actual.keys() == expected.keys()
+    for key in expected:
+        if key in skip:
+            continue
+        a, e = actual[key], expected[key]
+        if isinstance(e, np.ndarray) and e.dtype.kind == "f":
+            assert_allclose(a, e, rtol=rtol, atol=atol, err_msg=key)
+        else:
+            assert_array_equal(a, e, err_msg=key)
+
+
+def data(rng, n=60, p=4, nan=False):
+    X = rng.normal(
+        loc=[3.0, -20.0, 0.5, 1e4][:p], scale=[1.0, 5.0, 0.1, 300.0][:p], size=(n, p)
+    )
+    if nan:
+        X[rng.random(X.shape) < 0.2] = np.nan
+    return X
+
+
+SPLITS = {
+    "one batch": [60],
+    "halves": [30, 30],
+    "uneven": [1, 7, 20, 2, 30],
+    "rows of one": [1] * 60,
+}
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+@pytest.mark.parametrize("split", SPLITS.values(), ids=SPLITS.keys())
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("nan", [False, True], ids=["dense", "with-nan"])
+def test_partial_fit_over_any_split_equals_fit(name, split, weighted, nan, rng):
+    X = data(rng, nan=nan)
+    w = rng.uniform(0.0, 3.0, size=X.shape[0]) if weighted else None
+    whole = make(name).fit(X, sample_weight=w)
+    streamed = make(name)
+    bounds = np.cumsum([0, *split])
+    for start, stop in itertools.pairwise(bounds):
+        streamed.partial_fit(
+            X[start:stop], sample_weight=None if w is None else w[start:stop]
+        )
+    assert_same_state(fitted_state(streamed), fitted_state(whole))
+    assert_allclose(streamed.transform(X), whole.transform(X), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_integer_weights_equal_repeated_rows(name, rng):
+    X = data(rng, nan=True)
+    w = rng.integers(0, 4, size=X.shape[0])
+    weighted = make(name).fit(X, sample_weight=w)
+    repeated = make(name).fit(np.repeat(X, w, axis=0))
+    # Rows and observed entries are counted as given; the weights are what repeat.
+    skip = {"n_samples_seen_", "stats.n_rows", "stats.count"}
+    assert_same_state(fitted_state(weighted), fitted_state(repeated), skip=skip)
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_zero_weight_rows_do_not_move_statistics(name, rng):
+    X = data(rng)
+    outliers = np.full((3, X.shape[1]), 1e9)
+    with_outliers = make(name).fit(
+        np.vstack([X, outliers]), sample_weight=np.r_[np.ones(len(X)), np.zeros(3)]
+    )
+    without = make(name).fit(X)
+    skip = {"n_samples_seen_", "stats.n_rows"}
+    assert_same_state(fitted_state(with_outliers), fitted_state(without), skip=skip)
+
+
+BAD_WEIGHTS = {
+    "negative": (np.r_[-1.0, np.ones(4)], "negative"),
+    "nan": (np.r_[np.nan, np.ones(4)], "NaN"),
+    "inf": (np.r_[np.inf, np.ones(4)], "infinite"),
+    "wrong length": (np.ones(3), "3 entries"),
+    "2-D": (np.ones((5, 1)), "1-D"),
+}
+
+
+@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize(
+    "weights, message", BAD_WEIGHTS.values(), ids=BAD_WEIGHTS.keys()
+)
+def test_bad_weights_raise_and_change_nothing(name, weights, message, rng):
+    est = make(name).fit(data(rng, n=5))
+    before = fitted_state(est)
+    with pytest.raises(ValueError, match=message):
+        est.partial_fit(data(rng, n=5), sample_weight=weights)
+    assert_same_state(fitted_state(est), before, rtol=0, atol=0)
+    with pytest.raises(ValueError, match=message):
+        make(name).fit(data(rng, n=5), sample_weight=weights)
+
+
+@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_infinity_raises_naming_the_column(name, value, rng):
+    X = data(rng, n=8)
+    bad = X.copy()
+    bad[3, 2] = value
+    with pytest.raises(ValueError, match="column 2"):
+        make(name).fit(bad)
+    est = make(name).fit(X)
+    before = fitted_state(est)
+    with pytest.raises(ValueError, match="column 2"):
+        est.partial_fit(bad)
+    assert_same_state(fitted_state(est), before, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="column 2"):
+        est.transform(bad)
+
+
+@pytest.mark.parametrize("name", skscale.__all__)
+def test_wrong_number_of_features_changes_nothing(name, rng):
+    est = make(name).fit(data(rng, p=4))
+    before = fitted_state(est)
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(data(rng, p=3))
+    assert_same_state(fitted_state(est), before, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="features"):
+        est.transform(data(rng, p=3))
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_nan_is_ignored_per_feature_and_passed_through(name, rng):
+    X = data(rng, nan=True)
+    est = make(name).fit(X)
+    for j in range(X.shape[1]):
+        column = X[:, j]
+        alone = make(name).fit(column[~np.isnan(column)].reshape(-1, 1))
+        assert_allclose(
+            est.transform(X)[:, j][~np.isnan(column)],
+            alone.transform(column[~np.isnan(column)].reshape(-1, 1)).ravel(),
+            rtol=1e-12,
+        )
+    assert_array_equal(np.isnan(est.transform(X)), np.isnan(X))
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_all_nan_batch_leaves_that_column_as_it_was(name, rng):
+    X = data(rng)
+    est = make(name).fit(X)
+    before = fitted_state(est)
+    batch = data(rng, n=5)
+    batch[:, 1] = np.nan
+    est.partial_fit(batch)
+    after = fitted_state(est)
+    for key, value in before.items():
+        if isinstance(value, np.ndarray) and value.shape == (X.shape[1],):
+            assert_array_equal(after[key][1], value[1], err_msg=key)
+    assert np.isfinite(est.transform(X)).all()
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_unobserved_column_warns_by_index_and_gives_nan(name, rng):
+    X = data(rng)
+    X[:, 3] = np.nan
+    est = make(name).fit(X)
+    with pytest.warns(UserWarning, match="column 3") as record:
+        out = est.transform(X)
+    assert all(issubclass(w.category, UserWarning) for w in record)
+    assert np.isnan(out[:, 3]).all()
+    assert np.isfinite(out[:, :3]).all()
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("StandardScaler", 0.0),
+        ("MeanNormalizationScaler", 0.0),
+        ("MinMaxScaler", 0.0),
+        ("MaxAbsScaler", 1.0),
+    ],
+)
+def test_constant_feature(name, expected):
+    X = np.full((1000, 1), 14.62)
+    est = make(name).fit(X)
+    assert_array_equal(est.transform(X), np.full((1000, 1), expected))
+    if name != "MinMaxScaler":
+        assert_array_equal(est.scale_, [1.0 if expected == 0 else 14.62])
+    if name in ("StandardScaler", "MeanNormalizationScaler"):
+        assert_array_equal(est.center_, [14.62])
+
+
+def test_constant_feature_min_max_lands_on_the_lower_bound():
+    est = MinMaxScaler(feature_range=(-7.5, 3.0)).fit(np.full((1000, 1), 14.62))
+    assert_array_equal(est.transform([[14.62]]), [[-7.5]])
+
+
+@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("exponent", [-15, -9, -3, 3, 9, 15])
+def test_output_does_not_depend_on_the_unit(name, exponent, rng):
+    X = data(rng, nan=True)
+    reference = make(name).fit_transform(X)
+    scaled = make(name).fit_transform(X * 10.0**exponent)
+    assert_allclose(scaled, reference, rtol=1e-7, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_no_overflow_near_the_float64_limit(name):
+    est = make(name)
+    for _ in range(5):
+        est.partial_fit(np.full((10, 1), 1e307))
+    assert np.isfinite(est.transform(np.full((2, 1), 1e307))).all()
+
+
+def test_standard_scaler_mean_of_huge_values_is_exact():
+    est = StandardScaler()
+    for _ in range(5):
+        est.partial_fit(np.full((10, 1), 1e307))
+    assert_array_equal(est.mean_, [1e307])
+    assert_array_equal(est.var_, [0.0])
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_fitted_statistics_are_float64_and_variance_nonnegative(name, rng):
+    X = (data(rng, nan=True) * 1e-200).astype(np.float64)
+    est = make(name).fit(X.astype(np.float32) if False else X)
+    for key, value in fitted_state(est).items():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            assert value.dtype == np.float64, key
+            assert np.isfinite(value).all(), key
+    assert (est.stats_.std0 >= 0).all()
+
+
+@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_float_dtype_is_preserved(name, dtype, rng):
+    X = data(rng, nan=True)[:, :3].astype(dtype)
+    est = make(name).fit(X)
+    out = est.transform(X)
+    assert out.dtype == dtype
+    reference = make(name).fit(X.astype(np.float64)).transform(X.astype(np.float64))
+    assert_allclose(out, reference.astype(dtype), rtol=np.finfo(dtype).eps * 4)
+    if hasattr(est, "inverse_transform"):
+        assert est.inverse_transform(out).dtype == dtype
+
+
+@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.bool_])
+def test_integers_and_bools_give_float64(name, dtype, rng):
+    X = rng.integers(0, 3, size=(20, 3)).astype(dtype)
+    out = make(name).fit_transform(X)
+    assert out.dtype == np.float64
+    assert_allclose(out, make(name).fit_transform(X.astype(np.float64)))
+
+
+def test_half_precision_range_is_computed_in_float64():
+    X = np.arange(11, dtype=np.float16).reshape(-1, 1)
+    out = MinMaxScaler(feature_range=(-60000, 60000)).fit_transform(X)
+    assert out.dtype == np.float16
+    assert_array_equal(out.ravel(), np.arange(-60000, 60001, 12000, dtype=np.float16))
+
+
+def test_standard_scaler_transform_is_the_published_formula_bit_for_bit(rng):
+    X = data(rng, n=500, nan=True)
+    est = StandardScaler().fit(X)
+    assert_array_equal(est.transform(X), (X - est.mean_) / est.scale_)
+
+
+@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_copy_false_transforms_in_place(name, order, rng):
+    X = np.asarray(data(rng), order=order)
+    expected = make(name).fit(X).transform(X)
+    est = make(name, copy=False).fit(X)
+    out = est.transform(X)
+    assert out is X or np.shares_memory(out, X)
+    assert_array_equal(X, expected)
+
+
+@pytest.mark.parametrize("name", skscale.__all__)
+def test_copy_true_leaves_input_alone(name, rng):
+    X = data(rng)
+    original = X.copy()
+    make(name).fit(X).transform(X)
+    assert_array_equal(X, original)
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+@pytest.mark.parametrize("nan", [False, True], ids=["dense", "with-nan"])
+def test_inverse_transform_round_trip(name, nan, rng):
+    X = data(rng, nan=nan)
+    est = make(name).fit(X)
+    assert_allclose(est.inverse_transform(est.transform(X)), X, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_merge_equals_fit_on_both(name, weighted, rng):
+    X = data(rng, n=90, nan=True)
+    w = rng.uniform(0.5, 2.0, size=len(X)) if weighted else None
+    parts = [(0, 25), (25, 90)]
+    a, b = (
+        make(name).fit(X[i:j], sample_weight=None if w is None else w[i:j])
+        for i, j in parts
+    )
+    merged = a.merge(b)
+    whole = make(name).fit(X, sample_weight=w)
+    assert_same_state(fitted_state(merged), fitted_state(whole))
+    # The merge returns a new estimator and leaves its operands as they were.
+    assert merged is not a and a.n_samples_seen_ == 25
+
+
+@pytest.mark.parametrize("name", skscale.__all__)
+def test_no_numpy_warning_on_awkward_data(name):
+    X = np.array(
+        [[0.0, np.nan, 1e-310, 5.0], [0.0, np.nan, -1e-310, 5.0], [0.0, 1.0, 0.0, 5.0]]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make(name).fit(X).transform(np.zeros((2, 4)))
