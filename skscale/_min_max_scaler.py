@@ -115,7 +115,7 @@ class MinMaxScaler(_ColumnScaler):
         # The transform divides by the range rather than multiplying by scale_,
         # so that a range too small for its reciprocal (subnormal) still works.
         self._range = scale
-        with np.errstate(over="ignore"):
+        with np.errstate(all="ignore"):
             self.scale_ = (high - low) / scale
             self.min_ = low - center * self.scale_
 

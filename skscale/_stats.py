@@ -146,7 +146,7 @@ class FeatureStats:
             ratio = np.sqrt(
                 pa * np.square(a.std0 / c)
                 + pb * np.square(b.std0 / c)
-                + pa * pb * np.square(factor * delta / c)
+                + pa * pb * np.square(factor * (delta / c))
             )
             std0 = np.where(c > 0, c * ratio, 0.0)
         only_a = b.count == 0

@@ -1,0 +1,172 @@
+"""The statistics core on its own: batch statistics, merges, extremes."""
+
+import itertools
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import sparse
+
+from skscale._stats import FeatureStats
+
+
+def reference(X, w=None):
+    """Weighted statistics of each column, by numpy on the observed entries."""
+    out = {k: [] for k in ("count", "weight", "mean", "std0", "min", "max")}
+    w = np.ones(len(X)) if w is None else w
+    for column in X.T:
+        keep = ~np.isnan(column) & (w > 0)
+        x, v = column[keep], w[keep]
+        mean = np.average(x, weights=v)
+        out["count"].append(keep.sum())
+        out["weight"].append(v.sum())
+        out["mean"].append(mean)
+        out["std0"].append(np.sqrt(np.average((x - mean) ** 2, weights=v)))
+        out["min"].append(x.min())
+        out["max"].append(x.max())
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def assert_stats(stats, expected, rtol=1e-13):
+    for key, value in expected.items():
+        assert_allclose(getattr(stats, key), value, rtol=rtol, atol=0, err_msg=key)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("nan", [False, True])
+def test_batch_statistics_match_numpy(weighted, nan, rng):
+    X = rng.normal(10.0, 3.0, size=(200, 5))
+    if nan:
+        X[rng.random(X.shape) < 0.3] = np.nan
+    w = rng.uniform(0, 2, size=200) if weighted else None
+    stats = FeatureStats.from_array(X, w)
+    assert_stats(stats, reference(X, w))
+    assert stats.n_rows == 200
+
+
+def test_blocks_are_merged_in_a_fixed_order(rng, monkeypatch):
+    X = rng.normal(size=(1000, 3))
+    whole = FeatureStats.from_array(X)
+    monkeypatch.setattr("skscale._stats._BLOCK_BYTES", 8 * 3 * 7)
+    blocked = FeatureStats.from_array(X)
+    assert_stats(blocked, reference(X))
+    assert_allclose(blocked.mean, whole.mean, rtol=1e-14)
+
+
+def test_merge_is_chan_golub_leveque(rng):
+    X = rng.normal(size=(50, 2))
+    a, b = FeatureStats.from_array(X[:20]), FeatureStats.from_array(X[20:])
+    na, nb = 20, 30
+    delta = b.mean - a.mean
+    m2 = na * a.std0**2 + nb * b.std0**2 + delta**2 * na * nb / (na + nb)
+    merged = a.merge(b)
+    assert_allclose(
+        merged.mean, a.mean + delta * nb / (na + nb), rtol=1e-13, atol=1e-16
+    )
+    assert_allclose(merged.std0, np.sqrt(m2 / (na + nb)), rtol=1e-14)
+    assert_stats(merged, reference(X))
+
+
+def test_merge_is_associative_and_commutative(rng):
+    parts = [
+        FeatureStats.from_array(rng.normal(i, 1 + i, (n, 3)))
+        for i, n in enumerate([5, 17, 1, 40])
+    ]
+    results = [
+        ((p[0].merge(p[1])).merge(p[2])).merge(p[3])
+        for p in itertools.permutations(parts)
+    ]
+    for other in results[1:]:
+        for key in ("mean", "std0", "min", "max", "weight"):
+            assert_allclose(getattr(other, key), getattr(results[0], key), rtol=1e-13)
+
+
+def test_empty_is_the_identity_of_merge(rng):
+    stats = FeatureStats.from_array(rng.normal(size=(10, 3)))
+    for merged in (
+        FeatureStats.empty(3).merge(stats),
+        stats.merge(FeatureStats.empty(3)),
+    ):
+        for key in ("count", "weight", "mean", "std0", "min", "max"):
+            assert_array_equal(getattr(merged, key), getattr(stats, key))
+
+
+def test_all_nan_column_is_unobserved_and_merges_as_nothing(rng):
+    X = rng.normal(size=(10, 2))
+    batch = X.copy()
+    batch[:, 1] = np.nan
+    stats = FeatureStats.from_array(X[:5]).merge(FeatureStats.from_array(batch))
+    alone = FeatureStats.from_array(X[:5, 1:])
+    assert stats.count[1] == 5
+    assert_array_equal(stats.mean[1:], alone.mean)
+    assert_array_equal(stats.std0[1:], alone.std0)
+    nothing = FeatureStats.from_array(batch)
+    assert nothing.count[1] == 0 and np.isnan(nothing.mean[1])
+
+
+def test_constant_column_is_exact():
+    stats = FeatureStats.from_array(np.full((1000, 1), 14.62))
+    assert_array_equal(stats.mean, [14.62])
+    assert_array_equal(stats.std0, [0.0])
+    merged = stats.merge(FeatureStats.from_array(np.full((3, 1), 14.62)))
+    assert_array_equal(merged.mean, [14.62])
+    assert_array_equal(merged.std0, [0.0])
+
+
+@pytest.mark.parametrize("exponent", [-305, -300, -200, -100, 0, 100, 200, 300, 307])
+def test_extreme_magnitudes_neither_overflow_nor_underflow(exponent, rng):
+    X = rng.normal(3.0, 1.0, size=(100, 2)) * 10.0**exponent
+    stats = FeatureStats.from_array(X)
+    # The same data brought near 1 by an exact power of two, where numpy is safe.
+    shift = -int(np.frexp(np.abs(X).max())[1])
+    expected = reference(np.ldexp(X, shift))
+    assert_allclose(np.ldexp(stats.mean, shift), expected["mean"], rtol=1e-13)
+    assert_allclose(np.ldexp(stats.std0, shift), expected["std0"], rtol=1e-13)
+
+
+def test_merging_huge_means_of_opposite_sign_does_not_overflow():
+    a = FeatureStats.from_array(np.full((3, 1), 1.5e308))
+    b = FeatureStats.from_array(np.full((3, 1), -1.5e308))
+    merged = a.merge(b)
+    assert_array_equal(merged.mean, [0.0])
+    assert_allclose(merged.std0, [1.5e308])
+
+
+def test_weights_of_any_magnitude(rng):
+    X = rng.normal(size=(30, 2))
+    w = rng.uniform(1, 2, size=30)
+    expected = FeatureStats.from_array(X, w)
+    for factor in (1e-300, 1e300):
+        stats = FeatureStats.from_array(X, w * factor)
+        assert_allclose(stats.mean, expected.mean, rtol=1e-14)
+        assert_allclose(stats.std0, expected.std0, rtol=1e-14)
+
+
+@pytest.mark.parametrize("ddof", [0, 1, 2.5])
+def test_var_with_ddof(ddof, rng):
+    X = rng.normal(size=(12, 3))
+    stats = FeatureStats.from_array(X)
+    assert_allclose(stats.var(ddof), np.var(X, axis=0, ddof=ddof), rtol=1e-14)
+    assert_allclose(stats.std(ddof), np.std(X, axis=0, ddof=ddof), rtol=1e-14)
+
+
+def test_var_is_zero_when_weight_does_not_exceed_ddof():
+    stats = FeatureStats.from_array(np.array([[3.0, np.nan]]))
+    assert_array_equal(stats.var(1)[:1], [0.0])
+    assert np.isnan(stats.var(1)[1])
+
+
+def test_infinite_values_show_in_min_and_max():
+    stats = FeatureStats.from_array(np.array([[1.0, -np.inf], [2.0, 0.0]]))
+    assert_array_equal(stats.infinite, [False, True])
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sparse_statistics_equal_dense(fmt, weighted, rng):
+    S = sparse.random(80, 6, density=0.3, format=fmt, random_state=0) * 10
+    S = sparse.csr_matrix(S) if fmt == "csr" else sparse.csc_matrix(S)
+    S.data[::7] = np.nan
+    w = rng.uniform(0, 2, size=80) if weighted else None
+    dense = S.toarray()
+    assert_stats(FeatureStats.from_array(S, w), reference(dense, w), rtol=1e-12)
