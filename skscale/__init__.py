@@ -3,6 +3,7 @@
 from ._max_abs_scaler import MaxAbsScaler
 from ._mean_normalization_scaler import MeanNormalizationScaler
 from ._min_max_scaler import MinMaxScaler
+from ._minibatch_standardizer import MiniBatchStandardizer
 from ._standard_scaler import StandardScaler
 from ._unit_length_normalizer import UnitLengthNormalizer
 
@@ -12,6 +13,7 @@ __all__ = [
     "MaxAbsScaler",
     "MeanNormalizationScaler",
     "MinMaxScaler",
+    "MiniBatchStandardizer",
     "StandardScaler",
     "UnitLengthNormalizer",
 ]

@@ -121,6 +121,11 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
 
     def _partial_fit(self, X, sample_weight, reset):
+        X, weight = self._validate_fit_input(X, sample_weight, reset)
+        self._fit_batch(X, weight, reset)
+        return self
+
+    def _validate_fit_input(self, X, sample_weight, reset):
         self._refuse_sparse(X)
         X = validate_data(
             self,
@@ -131,20 +136,28 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ensure_all_finite=False,
         )
         weight = check_sample_weight(sample_weight, X.shape[0], require_nonzero=reset)
+        return X, weight
+
+    def _fit_batch(self, X, weight, reset):
+        """Fold one validated batch into the fitted state."""
         batch = FeatureStats.from_array(X, weight)
         raise_if_infinite(self, batch.infinite)
         self._set_fitted(batch if reset else self.stats_.merge(batch))
-        return self
 
     def _set_fitted(self, stats):
         self.stats_ = stats
         self.n_samples_seen_ = stats.n_rows
         for name, value in self._statistics(stats).items():
             setattr(self, name, value)
-        center, scale = self._center_and_scale(stats)
-        # The one place where a zero scale (a constant feature) becomes 1. A
-        # feature never observed gets NaN, so that it transforms to NaN.
-        observed = stats.count > 0
+        self._set_transform(*self._center_and_scale(stats))
+
+    def _set_transform(self, center, scale):
+        """Store the transform's center and scale.
+
+        The one place where a zero scale (a constant feature) becomes 1. A
+        feature never observed gets NaN, so that it transforms to NaN.
+        """
+        observed = self.stats_.count > 0
         center = np.where(observed, center, np.nan)
         scale = np.where(observed, np.where(scale == 0.0, 1.0, scale), np.nan)
         self._set_affine(center, scale)

@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import skscale
 from skscale import (
     MaxAbsScaler,
+    MiniBatchStandardizer,
     MinMaxScaler,
     StandardScaler,
     UnitLengthNormalizer,
@@ -30,10 +31,27 @@ CHECKED = [
     UnitLengthNormalizer(norm="l1"),
     UnitLengthNormalizer(norm="max"),
     UnitLengthNormalizer(norm=3.5),
+    MiniBatchStandardizer(momentum=0.1, batch_size=7),
+    MiniBatchStandardizer(momentum=1.0, bias_correction=False, ddof=1, eps=1e-5),
 ]
 
 
-@parametrize_with_checks(CHECKED)
+def expected_failed_checks(estimator):
+    running = isinstance(estimator, MiniBatchStandardizer) and (
+        estimator.momentum is not None and estimator.batch_size is not None
+    )
+    if running:
+        return {
+            "check_sample_weight_equivalence_on_dense_data": (
+                "running averages weigh batches, not samples: repeating a row "
+                "moves the batch boundaries, so integer weights cannot equal "
+                "repeated rows (they do within one batch, tested separately)"
+            )
+        }
+    return {}
+
+
+@parametrize_with_checks(CHECKED, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -102,7 +120,9 @@ def test_partial_fit_over_any_split_equals_fit(name, split, weighted, nan, rng):
         streamed.partial_fit(
             X[start:stop], sample_weight=None if w is None else w[start:stop]
         )
-    assert_same_state(fitted_state(streamed), fitted_state(whole))
+    # Only the number of batches may differ.
+    skip = {"n_batches_seen_"}
+    assert_same_state(fitted_state(streamed), fitted_state(whole), skip=skip)
     assert_allclose(streamed.transform(X), whole.transform(X), rtol=1e-12, atol=1e-12)
 
 
@@ -356,7 +376,8 @@ def test_merge_equals_fit_on_both(name, weighted, rng):
     )
     merged = a.merge(b)
     whole = make(name).fit(X, sample_weight=w)
-    assert_same_state(fitted_state(merged), fitted_state(whole))
+    skip = {"n_batches_seen_"}
+    assert_same_state(fitted_state(merged), fitted_state(whole), skip=skip)
     # The merge returns a new estimator and leaves its operands as they were.
     assert merged is not a and a.n_samples_seen_ == 25
 

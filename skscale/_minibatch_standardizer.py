@@ -1,0 +1,280 @@
+"""MiniBatchStandardizer: standardization learned from minibatches, exact or running."""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._base import _ColumnScaler
+from ._stats import FeatureStats
+from ._validation import check_bool, raise_if_infinite, unchanged_on_error
+
+
+class MiniBatchStandardizer(_ColumnScaler):
+    """Standardize features with statistics learned from minibatches.
+
+    The transformation is ``(x - mean_) / sqrt(var_ + eps)``, where a zero
+    divisor becomes 1, as in every skscale scaler. How ``mean_`` and ``var_``
+    are learned from the batches given to :meth:`partial_fit` (or cut by
+    :meth:`fit` from its input with ``batch_size``) depends on ``momentum``:
+
+    - ``momentum=None``: the exact pooled mean and variance of every sample
+      seen, equal to :class:`StandardScaler` fitted on all batches at once.
+      This is not PyTorch's ``momentum=None``, which averages the per-batch
+      statistics with equal weights and is wrong when the batch means differ
+      (the spread between batches is lost) or the batches differ in size.
+    - ``momentum=m`` in (0, 1]: an exponential moving average of the batch
+      statistics, in PyTorch's convention where ``m`` is the weight of the
+      **new** batch::
+
+          running = (1 - m) * running + m * batch_statistic
+
+      (Keras' ``BatchNormalization(momentum=...)`` is ``1 - m``.) The running
+      mean and the running variance are each averaged directly, never through
+      ``E[x^2] - E[x]^2``. The variance of each batch uses ``ddof``; a batch
+      whose weight for a feature is at most ``ddof`` (one row with ``ddof=1``)
+      updates that feature's mean but not its variance.
+
+    With ``bias_correction=True`` the running statistics start empty and are
+    debiased as Adam does, dividing by ``1 - (1 - m)^t`` after ``t`` updates:
+    the first batch sets them to its own statistics, and no batch is pulled
+    toward an arbitrary starting value. With ``bias_correction=False`` they
+    start at mean 0 and variance 1, exactly like the buffers of
+    ``torch.nn.BatchNorm1d``: ``MiniBatchStandardizer(momentum=0.1,
+    bias_correction=False, ddof=1, eps=1e-5)`` reproduces
+    ``BatchNorm1d(n, momentum=0.1, affine=False)`` fed the same batches, its
+    ``running_mean``, ``running_var`` and its output in eval mode.
+
+    NaN is ignored per feature; a feature absent from a batch keeps its running
+    statistics. Not thread-safe for concurrent ``partial_fit`` calls.
+
+    Parameters
+    ----------
+    momentum : float in (0, 1] or None, default=None
+        Weight of each new batch in the running averages; None for the exact
+        cumulative statistics.
+    bias_correction : bool, default=True
+        Debias the running averages (start empty) instead of starting them at
+        mean 0 and variance 1. Ignored when ``momentum=None``.
+    batch_size : int or None, default=None
+        :meth:`fit` resets, then feeds its input to :meth:`partial_fit` in
+        consecutive batches of this many rows, emulating one epoch of minibatch
+        training with memory bounded by one batch. None: one batch.
+    ddof : float, default=0
+        Delta degrees of freedom of the (batch) variance; PyTorch uses 1 for its
+        running variance.
+    eps : float, default=0.0
+        Added to the variance under the square root, as in batch normalization.
+    with_mean : bool, default=True
+        Subtract ``mean_``.
+    with_std : bool, default=True
+        Divide by ``sqrt(var_ + eps)``.
+    copy : bool, default=True
+        If False, transform a float array in place.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,)
+        Mean used by transform: exact or running.
+    var_ : ndarray of shape (n_features,)
+        Variance used by transform: exact or running.
+    scale_ : ndarray of shape (n_features,)
+        Divisor of each feature: ``sqrt(var_ + eps)``, 1 where that is 0.
+    center_ : ndarray of shape (n_features,)
+        Value subtracted from each feature: ``mean_``, or zeros.
+    n_samples_seen_ : int
+        Number of rows seen.
+    n_batches_seen_ : int
+        Number of batches seen.
+    stats_ : FeatureStats
+        The exact cumulative statistics of everything seen.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame seen during fit.
+
+    See Also
+    --------
+    StandardScaler : The same exact statistics from one fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skscale import MiniBatchStandardizer
+    >>> batches = [np.array([[1.0], [3.0]]), np.array([[11.0], [13.0]])]
+    >>> exact = MiniBatchStandardizer()
+    >>> running = MiniBatchStandardizer(momentum=0.5)
+    >>> for batch in batches:
+    ...     _ = exact.partial_fit(batch)
+    ...     _ = running.partial_fit(batch)
+    >>> exact.mean_, exact.var_
+    (array([7.]), array([26.]))
+
+    The running average weighs the second batch by 0.5 / (1 - 0.5^2) = 2/3:
+
+    >>> running.mean_, running.var_
+    (array([9.]), array([1.]))
+    """
+
+    def __init__(
+        self,
+        *,
+        momentum=None,
+        bias_correction=True,
+        batch_size=None,
+        ddof=0,
+        eps=0.0,
+        with_mean=True,
+        with_std=True,
+        copy=True,
+    ):
+        self.momentum = momentum
+        self.bias_correction = bias_correction
+        self.batch_size = batch_size
+        self.ddof = ddof
+        self.eps = eps
+        self.with_mean = with_mean
+        self.with_std = with_std
+        self.copy = copy
+
+    def _check_params(self):
+        super()._check_params()
+        for name in ("bias_correction", "with_mean", "with_std"):
+            check_bool(getattr(self, name), name)
+        m = self.momentum
+        if m is not None and (
+            isinstance(m, bool) or not isinstance(m, Real) or not 0 < m <= 1
+        ):
+            raise ValueError(f"momentum must be None or a number in (0, 1], got {m!r}")
+        size = self.batch_size
+        if size is not None and (
+            isinstance(size, bool) or not isinstance(size, Integral) or size < 1
+        ):
+            raise ValueError(f"batch_size must be None or an int >= 1, got {size!r}")
+        for name in ("ddof", "eps"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, Real)
+                or not 0 <= value < np.inf
+            ):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Forget everything, then learn from X in batches of ``batch_size`` rows.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe} of shape (n_samples, n_features)
+            The data. NaN marks a missing value and is ignored.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows.
+
+        Returns
+        -------
+        self : object
+            The fitted standardizer.
+        """
+        with unchanged_on_error(self):
+            self._check_params()
+            X, weight = self._validate_fit_input(X, sample_weight, reset=True)
+            step = X.shape[0] if self.batch_size is None else self.batch_size
+            for start in range(0, X.shape[0], step):
+                rows = slice(start, start + step)
+                batch_weight = None if weight is None else weight[rows]
+                self._fit_batch(X[rows], batch_weight, reset=start == 0)
+        return self
+
+    def _fit_batch(self, X, weight, reset):
+        batch = FeatureStats.from_array(X, weight)
+        raise_if_infinite(self, batch.infinite)
+        p = batch.n_features
+        if reset:
+            self.n_batches_seen_ = 0
+            # Per feature, how many batches have moved the mean and the variance.
+            self._n_updates = np.zeros((2, p), dtype=np.int64)
+            if self.momentum is not None:
+                # Debiased averages start empty (a variance of 0 until a batch
+                # gives one); PyTorch's buffers start at mean 0, variance 1.
+                debiased = self.bias_correction
+                self.mean_ = np.full(p, np.nan) if debiased else np.zeros(p)
+                self.var_ = np.zeros(p) if debiased else np.ones(p)
+        # Features absent from the batch keep their statistics; with too little
+        # weight for ddof, only the mean moves.
+        moves = np.stack([batch.count > 0, batch.weight > self.ddof])
+        n_updates = self._n_updates + moves
+        self.n_batches_seen_ += 1
+        if self.momentum is None:
+            self._n_updates = n_updates
+            self._set_fitted(batch if reset else self.stats_.merge(batch))
+            return
+        m = float(self.momentum)
+        if self.bias_correction:
+            # Adam's debiasing, written as a weight for the new batch:
+            # m / (1 - (1 - m)^t), which is 1 for the first batch.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                alpha = m / -np.expm1(n_updates * np.log1p(-m)) if m < 1 else 1.0
+        else:
+            alpha = np.full((2, p), m)
+        alpha = np.where(moves, alpha, 0.0)
+        with np.errstate(invalid="ignore"):
+            mean = np.where(
+                moves[0], _blend(self.mean_, batch.mean, alpha[0]), self.mean_
+            )
+            var = np.where(
+                moves[1], _blend(self.var_, batch.var(self.ddof), alpha[1]), self.var_
+            )
+        self.stats_ = batch if reset else self.stats_.merge(batch)
+        self.n_samples_seen_ = self.stats_.n_rows
+        self.mean_, self.var_, self._n_updates = mean, var, n_updates
+        self._set_transform(*self._center_and_scale(None))
+
+    def _statistics(self, stats):
+        return {"mean_": stats.mean, "var_": stats.var(self.ddof)}
+
+    def _center_and_scale(self, stats):
+        p = self.mean_.shape[0]
+        center = self.mean_ if self.with_mean else np.zeros(p)
+        scale = np.sqrt(self.var_ + self.eps) if self.with_std else np.ones(p)
+        return center, scale
+
+    def merge(self, other):
+        """Combine two exact standardizers fitted on different data.
+
+        Only for ``momentum=None``: running averages depend on the order of the
+        batches, so two of them have no exact combination.
+
+        Parameters
+        ----------
+        other : MiniBatchStandardizer
+            Fitted with the same parameters on the same features.
+
+        Returns
+        -------
+        merged : MiniBatchStandardizer
+            A new standardizer equal to one fitted on both data sets.
+        """
+        if self.momentum is not None:
+            raise ValueError(
+                f"merge needs momentum=None (exact statistics), got momentum="
+                f"{self.momentum!r}: running averages depend on the order of the "
+                "batches and cannot be merged exactly"
+            )
+        merged = super().merge(other)
+        merged.n_batches_seen_ = self.n_batches_seen_ + other.n_batches_seen_
+        return merged
+
+    def _sparse_advice(self):
+        return "Pass X.toarray() if it fits in memory."
+
+    def _centers(self):
+        return True
+
+
+def _blend(running, batch, alpha):
+    """``(1 - alpha) * running + alpha * batch``, exact when alpha is 1.
+
+    A convex combination: it cannot overflow where both operands are finite.
+    """
+    return np.where(alpha == 1.0, batch, (1.0 - alpha) * running + alpha * batch)
