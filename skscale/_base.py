@@ -16,13 +16,13 @@ from ._stats import FeatureStats
 from ._validation import (
     FLOAT_DTYPES,
     apply_by_blocks,
+    atomic_update,
     check_bool,
     check_sample_weight,
     feature_list,
     infinite_features,
     raise_if_infinite,
     sparse_columns,
-    unchanged_on_error,
     wrap_like_transform_output,
 )
 
@@ -89,7 +89,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted scaler.
         """
-        with unchanged_on_error(self):
+        with atomic_update(self):
             self._check_params()
             return self._partial_fit(X, sample_weight, reset=True)
 
@@ -114,7 +114,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : object
             The updated scaler.
         """
-        with unchanged_on_error(self):
+        with atomic_update(self):
             self._check_params()
             return self._partial_fit(
                 X, sample_weight, reset=not hasattr(self, "stats_")

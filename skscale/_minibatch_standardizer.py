@@ -6,7 +6,7 @@ import numpy as np
 
 from ._base import _ColumnScaler
 from ._stats import FeatureStats
-from ._validation import check_bool, raise_if_infinite, unchanged_on_error
+from ._validation import atomic_update, check_bool, raise_if_infinite
 
 
 class MiniBatchStandardizer(_ColumnScaler):
@@ -176,7 +176,7 @@ class MiniBatchStandardizer(_ColumnScaler):
         self : object
             The fitted standardizer.
         """
-        with unchanged_on_error(self):
+        with atomic_update(self):
             self._check_params()
             X, weight = self._validate_fit_input(X, sample_weight, reset=True)
             step = X.shape[0] if self.batch_size is None else self.batch_size
@@ -199,7 +199,7 @@ class MiniBatchStandardizer(_ColumnScaler):
                 # gives one); PyTorch's buffers start at mean 0, variance 1.
                 debiased = self.bias_correction
                 self.mean_ = np.full(p, np.nan) if debiased else np.zeros(p)
-                self.var_ = np.zeros(p) if debiased else np.ones(p)
+                self._std = np.zeros(p) if debiased else np.ones(p)
         # Features absent from the batch keep their statistics; with too little
         # weight for ddof, only the mean moves.
         moves = np.stack([batch.count > 0, batch.weight > self.ddof])
@@ -222,21 +222,28 @@ class MiniBatchStandardizer(_ColumnScaler):
             mean = np.where(
                 moves[0], _blend(self.mean_, batch.mean, alpha[0]), self.mean_
             )
-            var = np.where(
-                moves[1], _blend(self.var_, batch.var(self.ddof), alpha[1]), self.var_
+            std = np.where(
+                moves[1],
+                _blend_std(self._std, batch.std(self.ddof), alpha[1]),
+                self._std,
             )
         self.stats_ = batch if reset else self.stats_.merge(batch)
         self.n_samples_seen_ = self.stats_.n_rows
-        self.mean_, self.var_, self._n_updates = mean, var, n_updates
+        self.mean_, self._std, self._n_updates = mean, std, n_updates
+        with np.errstate(over="ignore"):
+            self.var_ = np.square(std)
         self._set_transform(*self._center_and_scale(None))
 
     def _statistics(self, stats):
+        self._std = stats.std(self.ddof)
         return {"mean_": stats.mean, "var_": stats.var(self.ddof)}
 
     def _center_and_scale(self, stats):
         p = self.mean_.shape[0]
         center = self.mean_ if self.with_mean else np.zeros(p)
-        scale = np.sqrt(self.var_ + self.eps) if self.with_std else np.ones(p)
+        # sqrt(var_ + eps), from the standard deviation so that it stays finite
+        # where var_ itself is beyond float64.
+        scale = np.hypot(self._std, np.sqrt(self.eps)) if self.with_std else np.ones(p)
         return center, scale
 
     def merge(self, other):
@@ -270,6 +277,18 @@ class MiniBatchStandardizer(_ColumnScaler):
 
     def _centers(self):
         return True
+
+
+def _blend_std(running, batch, alpha):
+    """Standard deviation of the variance ``(1 - alpha) running^2 + alpha batch^2``.
+
+    Averaging the variances without squaring them, so that nothing overflows.
+    """
+    return np.where(
+        alpha == 1.0,
+        batch,
+        np.hypot(np.sqrt(1.0 - alpha) * running, np.sqrt(alpha) * batch),
+    )
 
 
 def _blend(running, batch, alpha):

@@ -186,7 +186,9 @@ class FeatureStats:
         Zero where ``W <= ddof`` (too few samples to estimate it), NaN where the
         feature was never observed.
         """
-        return np.square(self.std(ddof))
+        with np.errstate(over="ignore"):
+            # inf where the variance is beyond float64 (std above ~1.3e154).
+            return np.square(self.std(ddof))
 
     def std(self, ddof=0):
         """Square root of :meth:`var`, computed without forming the variance."""
@@ -237,8 +239,11 @@ def _moments(X, w, observed):
     else:
         d1 = np.einsum("i,ij->j", w, dev)
         d2 = np.einsum("i,ij,ij->j", w, dev, dev)
-    var = (d2 - d1 * (d1 / weight)) / weight
-    return count, weight, mean, np.sqrt(np.maximum(var, 0.0))
+    # The deviations' own sum corrects the first-pass mean (whose naive column
+    # sum loses digits over many rows) and the second moment alike.
+    correction = d1 / weight
+    var = (d2 - d1 * correction) / weight
+    return count, weight, mean + correction, np.sqrt(np.maximum(var, 0.0))
 
 
 def _dense_stats(X, w):
@@ -351,9 +356,10 @@ def _sparse_stats(X, w):
         d2 = np.bincount(ec, weights=ew * dev * dev, minlength=p) + (
             implicit_weight * mean * mean
         )
-        var = (d2 - d1 * (d1 / weight)) / weight
+        correction = d1 / weight
+        var = (d2 - d1 * correction) / weight
         std0 = np.sqrt(np.maximum(var, 0.0))
-        mean = np.ldexp(mean, exponent)
+        mean = np.ldexp(mean + correction, exponent)
         std0 = np.ldexp(std0, exponent)
     if w is not None:
         weight = weight * (2.0 ** float(e))

@@ -10,11 +10,11 @@ from sklearn.utils.validation import validate_data
 from ._validation import (
     FLOAT_DTYPES,
     apply_by_blocks,
+    atomic_update,
     check_bool,
     check_sample_weight,
     infinite_features,
     raise_if_infinite,
-    unchanged_on_error,
 )
 
 _NAMED_NORMS = {"l1": 1.0, "l2": 2.0, "max": np.inf}
@@ -121,7 +121,7 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         )
 
     def _validate(self, X, sample_weight, reset):
-        with unchanged_on_error(self):
+        with atomic_update(self):
             self._p()
             check_bool(self.copy, "copy")
             X = validate_data(

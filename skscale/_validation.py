@@ -1,5 +1,7 @@
 """Input and parameter checks shared by every estimator; messages name the problem."""
 
+import threading
+import weakref
 from contextlib import contextmanager
 from numbers import Real
 
@@ -12,20 +14,37 @@ from ._stats import block_rows
 FLOAT_DTYPES = (np.float64, np.float32, np.float16)
 
 
-@contextmanager
-def unchanged_on_error(estimator):
-    """Restore every attribute of ``estimator`` if the block raises.
+# One lock per estimator instance, kept outside the instance so that it is never
+# pickled, cloned or compared.
+_LOCKS = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
 
-    Fitted arrays are always replaced, never written in place, so a shallow copy
-    of the instance dictionary is a complete snapshot.
+
+def _lock_of(estimator):
+    with _LOCKS_LOCK:
+        lock = _LOCKS.get(estimator)
+        if lock is None:
+            lock = _LOCKS[estimator] = threading.RLock()
+        return lock
+
+
+@contextmanager
+def atomic_update(estimator):
+    """Update ``estimator`` one thread at a time, and all or nothing.
+
+    Concurrent ``fit``/``partial_fit`` calls on one instance run one after the
+    other, so no update is lost. If the block raises, every attribute is
+    restored: fitted arrays are always replaced, never written in place, so a
+    shallow copy of the instance dictionary is a complete snapshot.
     """
-    state = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        vars(estimator).clear()
-        vars(estimator).update(state)
-        raise
+    with _lock_of(estimator):
+        state = dict(vars(estimator))
+        try:
+            yield
+        except BaseException:
+            vars(estimator).clear()
+            vars(estimator).update(state)
+            raise
 
 
 def check_bool(value, name):

@@ -142,7 +142,8 @@ def test_transform_uses_eps_and_changes_nothing(rng):
     est = MiniBatchStandardizer(momentum=0.5, eps=0.25).fit(X)
     state = est.mean_.copy(), est.var_.copy()
     out = est.transform(X)
-    assert_array_equal(out, (X - est.mean_) / np.sqrt(est.var_ + 0.25))
+    assert_array_equal(out, (X - est.mean_) / est.scale_)
+    assert_allclose(est.scale_, np.sqrt(est.var_ + 0.25), rtol=1e-15)
     assert_array_equal(est.mean_, state[0])
     assert_array_equal(est.var_, state[1])
 

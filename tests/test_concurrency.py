@@ -1,0 +1,87 @@
+"""Threads and long streams: nothing is lost, nothing drifts."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import skscale
+from skscale import MiniBatchStandardizer, StandardScaler
+
+from .conftest import COLUMN_SCALERS
+
+
+@pytest.mark.parametrize("name", skscale.__all__)
+def test_transform_from_eight_threads_equals_sequential_calls(name, rng):
+    est = getattr(skscale, name)().fit(rng.normal(3, 2, size=(500, 6)))
+    arrays = [rng.normal(3, 2, size=(2000 + 17 * i, 6)) for i in range(8)]
+    expected = [est.transform(X) for X in arrays]
+    barrier = threading.Barrier(8)
+
+    def work(i):
+        barrier.wait()
+        return [est.transform(arrays[i]) for _ in range(5)]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(8)))
+    for i, outputs in enumerate(results):
+        for out in outputs:
+            assert_array_equal(out, expected[i])
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_partial_fit_from_several_threads_loses_nothing(name, rng):
+    batches = [rng.normal(i, 1 + i % 3, size=(50 + i, 4)) for i in range(64)]
+    est = getattr(skscale, name)()
+    barrier = threading.Barrier(8)
+
+    def work(k):
+        barrier.wait()
+        for batch in batches[k::8]:
+            est.partial_fit(batch)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(8)))
+    whole = getattr(skscale, name)().fit(np.vstack(batches))
+    assert est.n_samples_seen_ == whole.n_samples_seen_
+    assert_array_equal(est.stats_.count, whole.stats_.count)
+    assert_allclose(est.stats_.mean, whole.stats_.mean, rtol=1e-12)
+    assert_allclose(est.stats_.std0, whole.stats_.std0, rtol=1e-12)
+    assert_array_equal(est.stats_.min, whole.stats_.min)
+    assert_array_equal(est.stats_.max, whole.stats_.max)
+
+
+def test_running_statistics_count_every_batch_under_threads(rng):
+    est = MiniBatchStandardizer(momentum=0.1)
+    barrier = threading.Barrier(4)
+
+    def work(_):
+        barrier.wait()
+        for _ in range(25):
+            est.partial_fit(rng.normal(size=(8, 2)))
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(4)))
+    assert est.n_batches_seen_ == 100
+    assert est.n_samples_seen_ == 800
+
+
+def test_a_long_stream_stays_exact(rng):
+    # A million rows in 20,000 partial_fit calls of 1 to 99 rows.
+    sizes = rng.integers(1, 100, size=20_000)
+    X = rng.normal(loc=[1e6, -3.0, 0.0], scale=[1.0, 1e-3, 5.0], size=(sizes.sum(), 3))
+    est = StandardScaler()
+    for start, stop in zip(
+        np.r_[0, np.cumsum(sizes)[:-1]], np.cumsum(sizes), strict=True
+    ):
+        est.partial_fit(X[start:stop])
+    whole = StandardScaler().fit(X)
+    assert est.n_samples_seen_ == len(X) == whole.n_samples_seen_
+    assert isinstance(est.n_samples_seen_, int)
+    assert_allclose(est.mean_, whole.mean_, rtol=1e-12)
+    assert_allclose(est.var_, whole.var_, rtol=1e-12)
+    # Against numpy's two-pass result on the whole array.
+    assert_allclose(est.mean_, X.mean(axis=0), rtol=1e-12)
+    assert_allclose(est.var_, X.var(axis=0), rtol=1e-10)
