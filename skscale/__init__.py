@@ -1,5 +1,6 @@
 """skscale: exact, fast, scikit-learn-compatible feature scaling on one core."""
 
+from ._config import config_context, get_config, set_config
 from ._max_abs_scaler import MaxAbsScaler
 from ._mean_normalization_scaler import MeanNormalizationScaler
 from ._min_max_scaler import MinMaxScaler
@@ -16,4 +17,7 @@ __all__ = [
     "MiniBatchStandardizer",
     "StandardScaler",
     "UnitLengthNormalizer",
+    "config_context",
+    "get_config",
+    "set_config",
 ]

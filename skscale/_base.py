@@ -14,15 +14,16 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._stats import FeatureStats
 from ._validation import (
-    FLOAT_DTYPES,
-    apply_by_blocks,
     atomic_update,
+    canonical_sparse,
     check_bool,
     check_sample_weight,
     feature_list,
+    float_dtypes,
     infinite_features,
     raise_if_infinite,
     sparse_columns,
+    transform_dense,
     wrap_like_transform_output,
 )
 
@@ -31,6 +32,10 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Base class of the per-feature affine scalers. Not public."""
 
     # -- what subclasses provide ------------------------------------------------
+
+    # How many moments the statistics need (see FeatureStats.from_array): the
+    # scalers built on the range alone skip the passes of the mean and variance.
+    _moments = 2
 
     def _check_params(self):
         """Raise ValueError naming any invalid parameter."""
@@ -51,23 +56,24 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _sparse_advice(self):
         return "pass a dense array (X.toarray()) if it fits in memory"
 
-    # The transform, written to work in place on float64 blocks.
+    # The transform: each hook reads a block ``src`` and writes float64 ``dst``
+    # (which may be ``src`` itself), so the values go straight to the output.
 
     def _set_affine(self, center, scale):
         self.center_ = center
         self.scale_ = scale
 
-    def _forward(self, X):
-        X -= self.center_
-        X /= self.scale_
-        self._clip(X)
+    def _forward(self, src, dst):
+        np.subtract(src, self.center_, out=dst)
+        np.divide(dst, self.scale_, out=dst)
+        self._clip(dst)
 
     def _clip(self, X):
         """Clip transformed values in place (only where a ``clip`` option asks)."""
 
-    def _backward(self, X):
-        X *= self.scale_
-        X += self.center_
+    def _backward(self, src, dst):
+        np.multiply(src, self.scale_, out=dst)
+        np.add(dst, self.center_, out=dst)
 
     # -- fitting ----------------------------------------------------------------
 
@@ -132,7 +138,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             X,
             reset=reset,
             accept_sparse=("csr", "csc"),
-            dtype=FLOAT_DTYPES,
+            dtype=float_dtypes(X),
             ensure_all_finite=False,
         )
         weight = check_sample_weight(sample_weight, X.shape[0], require_nonzero=reset)
@@ -140,7 +146,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _fit_batch(self, X, weight, reset):
         """Fold one validated batch into the fitted state."""
-        batch = FeatureStats.from_array(X, weight)
+        batch = FeatureStats.from_array(X, weight, moments=self._moments)
         raise_if_infinite(self, batch.infinite)
         self._set_fitted(batch if reset else self.stats_.merge(batch))
 
@@ -233,8 +239,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The scaled data, of the input's float dtype (float64 for integers).
         """
         check_is_fitted(self)
-        X = self._validate_for_transform(X, copy, reset_names=False)
-        return self._apply(X, inverse=False)
+        return self._apply(X, copy, inverse=False)
 
     def inverse_transform(self, X, copy=None):
         """Undo :meth:`transform`.
@@ -256,21 +261,27 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The data in the original units.
         """
         check_is_fitted(self)
+        out = self._apply(X, copy, inverse=True)
+        return wrap_like_transform_output(self, out, X, self.get_feature_names_out())
+
+    def _apply(self, X, copy, inverse):
+        copy = self.copy if copy is None else copy
         original = X
-        X = self._validate_for_transform(X, copy, reset_names=True)
-        X = self._apply(X, inverse=True)
-        return wrap_like_transform_output(
-            self, X, original, self.get_feature_names_out()
-        )
+        X = self._validate_for_transform(X, copy, inverse)
+        self._warn_unobserved()
+        if sparse.issparse(X):
+            raise_if_infinite(self, infinite_features(X))
+            return self._apply_sparse(canonical_sparse(X, copy), inverse)
+        function = self._backward if inverse else self._forward
+        return transform_dense(self, X, original, copy, function)
 
     def _validate_for_transform(self, X, copy, reset_names):
-        copy = self.copy if copy is None else copy
         self._refuse_sparse(X)
         options = dict(
             accept_sparse=("csr", "csc"),
-            dtype=FLOAT_DTYPES,
-            copy=copy,
-            force_writeable=True,
+            dtype=float_dtypes(X),
+            copy=False,
+            force_writeable=not copy,
             ensure_all_finite=False,
         )
         if reset_names:
@@ -283,31 +294,30 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 )
         else:
             X = validate_data(self, X, reset=False, **options)
-        raise_if_infinite(self, infinite_features(X))
         return X
 
-    def _apply(self, X, inverse):
+    def _warn_unobserved(self):
         unobserved = self.stats_.count == 0
         if unobserved.any():
             warnings.warn(
                 f"feature {feature_list(self, unobserved)} had no observed "
                 "(non-NaN) value during fit; it transforms to NaN",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        if sparse.issparse(X):
-            # Sparse input only reaches scalers that do not center: scaling the
-            # stored values keeps the sparsity pattern.
-            scale = self.scale_[sparse_columns(X)]
-            values = X.data.astype(np.float64)
-            if inverse:
-                values *= scale
-            else:
-                values /= scale
-                self._clip(values)
-            X.data[...] = values
-            return X
-        return apply_by_blocks(X, self._backward if inverse else self._forward)
+
+    def _apply_sparse(self, X, inverse):
+        # Sparse input only reaches scalers that do not center: scaling the
+        # stored values keeps the sparsity pattern.
+        scale = self.scale_[sparse_columns(X)]
+        values = X.data.astype(np.float64)
+        if inverse:
+            values *= scale
+        else:
+            values /= scale
+            self._clip(values)
+        X.data[...] = values
+        return X
 
     def _refuse_sparse(self, X):
         if sparse.issparse(X) and self._centers():

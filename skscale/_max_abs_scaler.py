@@ -54,6 +54,8 @@ class MaxAbsScaler(_ColumnScaler):
     array([[0.5, 1. ]])
     """
 
+    _moments = 0
+
     def __init__(self, *, clip=False, copy=True):
         self.clip = clip
         self.copy = copy
@@ -71,12 +73,12 @@ class MaxAbsScaler(_ColumnScaler):
     def _centers(self):
         return False
 
-    def _forward(self, X):
-        X /= self.scale_
-        self._clip(X)
+    def _forward(self, src, dst):
+        np.divide(src, self.scale_, out=dst)
+        self._clip(dst)
 
-    def _backward(self, X):
-        X *= self.scale_
+    def _backward(self, src, dst):
+        np.multiply(src, self.scale_, out=dst)
 
     def _clip(self, X):
         if self.clip:

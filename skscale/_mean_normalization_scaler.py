@@ -54,6 +54,8 @@ class MeanNormalizationScaler(_ColumnScaler):
            [ 0.5]])
     """
 
+    _moments = 1
+
     def __init__(self, *, copy=True):
         self.copy = copy
 

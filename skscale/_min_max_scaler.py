@@ -76,6 +76,8 @@ class MinMaxScaler(_ColumnScaler):
            [ 1. ]])
     """
 
+    _moments = 0
+
     def __init__(self, feature_range=(0, 1), *, clip=False, copy=True):
         self.feature_range = feature_range
         self.clip = clip
@@ -119,20 +121,20 @@ class MinMaxScaler(_ColumnScaler):
             self.scale_ = (high - low) / scale
             self.min_ = low - center * self.scale_
 
-    def _forward(self, X):
+    def _forward(self, src, dst):
         low, high = self.feature_range
-        X -= self.center_
-        X /= self._range
-        X *= float(high) - float(low)
-        X += float(low)
-        self._clip(X)
+        np.subtract(src, self.center_, out=dst)
+        dst /= self._range
+        dst *= float(high) - float(low)
+        dst += float(low)
+        self._clip(dst)
 
-    def _backward(self, X):
+    def _backward(self, src, dst):
         low, high = self.feature_range
-        X -= float(low)
-        X /= float(high) - float(low)
-        X *= self._range
-        X += self.center_
+        np.subtract(src, float(low), out=dst)
+        dst /= float(high) - float(low)
+        dst *= self._range
+        dst += self.center_
 
     def _clip(self, X):
         if self.clip:

@@ -270,6 +270,7 @@ class MiniBatchStandardizer(_ColumnScaler):
             )
         merged = super().merge(other)
         merged.n_batches_seen_ = self.n_batches_seen_ + other.n_batches_seen_
+        merged._n_updates = self._n_updates + other._n_updates
         return merged
 
     def _sparse_advice(self):

@@ -20,28 +20,28 @@ standard deviation rather than a sum of squares, and combined in a scaled
 representable: the mean and the standard deviation of data of any magnitude
 between the smallest subnormal and the largest float64 stay exact to rounding.
 
-A batch is read in blocks of rows of a few MiB, so the temporaries never exceed
-one block whatever the size of the input.
+A batch is read in fixed blocks of rows that fit in a core's cache, in parallel
+threads (:mod:`skscale._parallel`); each block is summarised in a few passes over
+cached data, and the summaries are combined in block order, so temporaries never
+exceed a block per thread and results do not depend on the number of threads.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
 
+from ._parallel import ROW_ELEMENTS, map_blocks, row_blocks, scratch
+
 __all__ = ["FeatureStats"]
 
-# Rows are read in blocks of about this many bytes of float64.
-_BLOCK_BYTES = 1 << 22
+# Column reductions of a C-contiguous block run on a view with rows this long:
+# numpy reduces along the first axis row by row, and long rows keep it vectorised.
+_WIDE = ROW_ELEMENTS
 # Columns whose largest magnitude lies outside [2**-400, 2**400] are rescaled by a
 # power of two (exactly) before their moments are taken, so that no sum and no
 # square overflows or underflows.
 _SAFE_EXPONENT = 400
-
-
-def block_rows(n_features):
-    """Number of rows in one block of a row-blocked pass over the data."""
-    return max(1, _BLOCK_BYTES // (8 * max(1, n_features)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +67,9 @@ class FeatureStats:
         Weighted root-mean-square deviation from the mean (``ddof=0``).
     min, max : ndarray of float64
         Smallest and largest observed entry (zero-weight rows are not observed).
+    moments : int
+        How many moments were asked for: below 2, ``std0`` is NaN; below 1,
+        ``mean`` is NaN too, whatever the path that computed them.
     """
 
     n_rows: int
@@ -76,6 +79,7 @@ class FeatureStats:
     std0: np.ndarray
     min: np.ndarray
     max: np.ndarray
+    moments: int = 2
 
     @property
     def n_features(self):
@@ -96,7 +100,7 @@ class FeatureStats:
         )
 
     @classmethod
-    def from_array(cls, X, sample_weight=None):
+    def from_array(cls, X, sample_weight=None, *, moments=2):
         """Statistics of the rows of ``X``.
 
         Parameters
@@ -107,18 +111,24 @@ class FeatureStats:
             decides what to say.
         sample_weight : ndarray of shape (n_samples,), default=None
             Non-negative finite weights (validated by the caller).
+        moments : {0, 1, 2}, default=2
+            How many moments a scaler needs: 0 for count, weight, min and max
+            only (``mean`` and ``std0`` may then be NaN), 1 to add the mean, 2
+            for the standard deviation too. Fewer moments take fewer passes.
         """
-        if sparse.issparse(X):
-            return _sparse_stats(X, sample_weight)
         n_rows, n_features = X.shape
-        step = block_rows(n_features)
-        stats = None
-        for start in range(0, max(n_rows, 1), step):
-            stop = min(start + step, n_rows)
-            w = None if sample_weight is None else sample_weight[start:stop]
-            block = _dense_stats(X[start:stop], w)
-            stats = block if stats is None else stats.merge(block)
-        return stats
+        if sparse.issparse(X):
+            stats = _sparse_stats(X, sample_weight)
+        elif n_rows == 0:
+            stats = cls.empty(n_features)
+        else:
+
+            def summarise(rows):
+                w = None if sample_weight is None else sample_weight[rows]
+                return _dense_stats(X[rows], w, moments)
+
+            stats = _combine(map_blocks(summarise, row_blocks(n_rows, n_features)))
+        return replace(stats, moments=moments)._snapped()
 
     def merge(self, other):
         """Statistics of the union of the samples behind ``self`` and ``other``."""
@@ -142,13 +152,14 @@ class FeatureStats:
                 mean = np.where(big, a.mean * pa + b.mean * pb, mean)
                 delta = np.where(big, 0.5 * b.mean - 0.5 * a.mean, delta)
                 factor = np.where(big, 2.0, 1.0)
-            c = np.fmax(np.fmax(a.std0, b.std0), np.abs(delta))
+            c = np.maximum(np.maximum(a.std0, b.std0), np.abs(delta))
             ratio = np.sqrt(
                 pa * np.square(a.std0 / c)
                 + pb * np.square(b.std0 / c)
                 + pa * pb * np.square(factor * (delta / c))
             )
-            std0 = np.where(c > 0, c * ratio, 0.0)
+            # 0 where every term is 0; NaN where the moment was not computed.
+            std0 = np.where(c > 0, c * ratio, c)
         only_a = b.count == 0
         only_b = a.count == 0
         merged = FeatureStats(
@@ -159,6 +170,7 @@ class FeatureStats:
             std0=np.where(only_a, a.std0, np.where(only_b, b.std0, std0)),
             min=np.fmin(a.min, b.min),
             max=np.fmax(a.max, b.max),
+            moments=min(a.moments, b.moments),
         )
         return merged._snapped()
 
@@ -171,8 +183,13 @@ class FeatureStats:
         constant = self.min == self.max
         with np.errstate(invalid="ignore"):
             mean = np.clip(self.mean, self.min, self.max)
+        std0 = np.where(constant, 0.0, self.std0)
+        if self.moments < 1:
+            mean = np.full_like(mean, np.nan)
+        if self.moments < 2:
+            std0 = np.full_like(std0, np.nan)
         object.__setattr__(self, "mean", np.where(constant, self.min, mean))
-        object.__setattr__(self, "std0", np.where(constant, 0.0, self.std0))
+        object.__setattr__(self, "std0", std0)
         return self
 
     @property
@@ -209,17 +226,49 @@ def _exponents(low, high):
     return np.where(extreme, exponent, 0), extreme.any()
 
 
-def _moments(X, w, observed):
-    """Count, weight, mean and rms deviation of each column of a float64 block.
+def _reduce_columns(ufunc, X, dtype=None):
+    """``ufunc.reduce(X, axis=0)``, fast on C-contiguous blocks with few columns.
+
+    The rows are viewed ``k`` at a time as one long row, reduced, and the ``k``
+    partial results reduced again: a fixed order, so the result is deterministic.
+    """
+    n, p = X.shape
+    k = _WIDE // max(p, 1) if X.flags.c_contiguous else 1
+    if k <= 1 or n < 2 * k:
+        return ufunc.reduce(X, axis=0, dtype=dtype)
+    main = n - n % k
+    partial = ufunc.reduce(X[:main].reshape(-1, k * p), axis=0, dtype=dtype)
+    result = ufunc.reduce(partial.reshape(k, p), axis=0)
+    if main < n:
+        result = ufunc(result, ufunc.reduce(X[main:], axis=0, dtype=dtype))
+    return result
+
+
+def _moments(X, w, observed, total=None):
+    """Count, weight, mean and rms deviation of each column of a block.
 
     ``observed`` is a boolean mask of the non-NaN entries, or None when there is
-    no NaN. The deviation is a corrected two-pass estimate.
+    no NaN; ``total`` the (weighted) column sums when already known. The
+    deviation is a corrected two-pass estimate.
     """
     n, p = X.shape
     if observed is None:
         count = np.full(p, n, dtype=np.int64)
         weight = np.full(p, float(n) if w is None else float(w.sum()))
-        total = X.sum(axis=0) if w is None else np.einsum("i,ij->j", w, X)
+        if total is None:
+            total = _column_total(X, w)
+        mean = total / weight
+        # The deviations go to a per-thread scratch block: no allocation.
+        dev = np.subtract(X, mean, out=scratch("deviations", X.shape))
+        if w is None:
+            d1 = _reduce_columns(np.add, dev)
+            d2 = _reduce_columns(np.add, np.square(dev, out=dev))
+        else:
+            d1 = np.einsum("i,ij->j", w, dev)
+            d2 = np.einsum("i,ij,ij->j", w, dev, dev)
+        correction = d1 / weight
+        var = (d2 - d1 * correction) / weight
+        return count, weight, mean + correction, np.sqrt(np.maximum(var, 0.0))
     else:
         count = observed.sum(axis=0)
         X = np.where(observed, X, 0.0)
@@ -246,8 +295,72 @@ def _moments(X, w, observed):
     return count, weight, mean + correction, np.sqrt(np.maximum(var, 0.0))
 
 
-def _dense_stats(X, w):
+def _column_total(X, w):
+    if w is None:
+        return _reduce_columns(np.add, X, dtype=np.float64)
+    return np.einsum("i,ij->j", w, X, dtype=np.float64)
+
+
+_SAFE_HIGH = 2.0**_SAFE_EXPONENT
+_SAFE_LOW = 2.0**-_SAFE_EXPONENT
+
+
+def _plain_stats(X, moments):
+    """Statistics of an unweighted block, in the fewest passes over cached data.
+
+    Returns None unless the block is the common case (no NaN, no infinity, no
+    extreme magnitude), which :func:`_dense_stats` then handles. The minimum and
+    maximum propagate NaN here, so finding NaN costs no pass of its own.
+    """
+    n, p = X.shape
+    k = _WIDE // p if X.flags.c_contiguous else 1
+    if k > 1 and n % k == 0 and n >= 2 * k:
+        # Rows k at a time, as rows of k * p values: numpy's loops then run
+        # over long contiguous rows instead of p values at a time.
+        wide = X.reshape(-1, k * p)
+
+        def columns(ufunc, values, dtype=None):
+            return ufunc.reduce(
+                ufunc.reduce(values, axis=0, dtype=dtype).reshape(k, p), axis=0
+            )
+    else:
+        k, wide = 1, X
+
+        def columns(ufunc, values, dtype=None):
+            return ufunc.reduce(values, axis=0, dtype=dtype)
+
+    count = np.full(p, n, dtype=np.int64)
+    with np.errstate(all="ignore"):
+        low = columns(np.minimum, wide).astype(np.float64)
+        high = columns(np.maximum, wide).astype(np.float64)
+        largest = np.maximum(np.abs(low), np.abs(high))
+        plain = (largest < _SAFE_HIGH) & ((largest > _SAFE_LOW) | (largest == 0))
+        if not plain.all():
+            return None
+        nan = np.full(p, np.nan)
+        if moments == 0:
+            return FeatureStats(n, count, count.astype(np.float64), nan, nan, low, high)
+        mean = columns(np.add, wide, dtype=np.float64) / n
+        if moments == 1:
+            return FeatureStats(
+                n, count, count.astype(np.float64), mean, nan, low, high
+            )
+        dev = np.subtract(wide, np.tile(mean, k), out=scratch("deviations", wide.shape))
+        d1 = columns(np.add, dev)
+        d2 = columns(np.add, np.square(dev, out=dev))
+        correction = d1 / n
+        std0 = np.sqrt(np.maximum((d2 - d1 * correction) / n, 0.0))
+    return FeatureStats(
+        n, count, count.astype(np.float64), mean + correction, std0, low, high
+    )
+
+
+def _dense_stats(X, w, moments=2):
     n_rows, p = X.shape
+    if w is None and n_rows and p:
+        plain = _plain_stats(X, moments)
+        if plain is not None:
+            return plain
     if w is not None:
         keep = w > 0
         if not keep.all():
@@ -261,8 +374,8 @@ def _dense_stats(X, w):
     if X.shape[0] == 0 or p == 0:
         return FeatureStats.empty(p, n_rows)
     with np.errstate(all="ignore"):
-        low = np.fmin.reduce(X, axis=0).astype(np.float64)
-        high = np.fmax.reduce(X, axis=0).astype(np.float64)
+        low = _reduce_columns(np.fmin, X).astype(np.float64)
+        high = _reduce_columns(np.fmax, X).astype(np.float64)
     infinite = np.isinf(low) | np.isinf(high)
     if infinite.any():
         # The caller raises; return what it needs to say where.
@@ -271,13 +384,15 @@ def _dense_stats(X, w):
             n_rows, stats.count, stats.weight, stats.mean, stats.std0, low, high
         )
     exponent, extreme = _exponents(low, high)
-    X = X.astype(np.float64, copy=False)
     if extreme:
-        X = np.ldexp(X, -exponent)
-    nan_columns = np.isnan(low) | np.isnan(X.sum(axis=0))
+        X = np.ldexp(X.astype(np.float64), -exponent)
     with np.errstate(all="ignore"):
+        # With no infinity and no extreme magnitude, a NaN sum means a NaN entry:
+        # the NaN-free case pays no pass of its own to find NaN.
+        total = _column_total(X, w)
+        nan_columns = np.isnan(total)
         if not nan_columns.any():
-            count, weight, mean, std0 = _moments(X, w, None)
+            count, weight, mean, std0 = _moments(X, w, None, total)
         else:
             count, weight, mean, std0 = (
                 np.zeros(p, dtype=np.int64),
@@ -287,12 +402,12 @@ def _dense_stats(X, w):
             )
             clean = ~nan_columns
             if clean.any():
-                parts = _moments(X[:, clean], w, None)
+                parts = _moments(X[:, clean], w, None, total[clean])
                 for target, part in zip(
                     (count, weight, mean, std0), parts, strict=True
                 ):
                     target[clean] = part
-            Xn = X[:, nan_columns]
+            Xn = X[:, nan_columns].astype(np.float64)
             parts = _moments(Xn, w, ~np.isnan(Xn))
             for target, part in zip((count, weight, mean, std0), parts, strict=True):
                 target[nan_columns] = part
@@ -303,6 +418,48 @@ def _dense_stats(X, w):
     mean = np.where(count > 0, mean, np.nan)
     std0 = np.where(count > 0, std0, np.nan)
     return FeatureStats(n_rows, count, weight, mean, std0, low, high)._snapped()
+
+
+def _combine(parts):
+    """Merge the summaries of consecutive blocks, all at once, in block order.
+
+    The multi-group form of the pairwise update: the mean is the weighted mean
+    of the block means, and the variance the weighted mean of the block
+    variances plus the weighted variance of the block means, scaled by the
+    largest term so that nothing overflows.
+    """
+    if len(parts) == 1:
+        return parts[0]._snapped()
+    count = np.stack([part.count for part in parts])
+    weight = np.stack([part.weight for part in parts])
+    means = np.stack([part.mean for part in parts])
+    stds = np.stack([part.std0 for part in parts])
+    total_weight = weight.sum(axis=0)
+    observed = count > 0
+    with np.errstate(all="ignore"):
+        share = np.where(observed, weight / total_weight, 0.0)
+        mean = np.where(observed, share * means, 0.0).sum(axis=0)
+        spread = np.where(observed, means - mean, 0.0)
+        stds = np.where(observed, stds, 0.0)
+        if np.isinf(spread).any():
+            # Means of opposite signs near the float64 limit: merge pairwise.
+            merged = parts[0]
+            for part in parts[1:]:
+                merged = merged.merge(part)
+            return merged
+        c = np.fmax(stds.max(axis=0), np.abs(spread).max(axis=0))
+        ratio = np.sqrt((share * (np.square(stds / c) + np.square(spread / c))).sum(0))
+        std0 = np.where(c > 0, c * ratio, c)
+    seen = count.sum(axis=0) > 0
+    return FeatureStats(
+        n_rows=sum(part.n_rows for part in parts),
+        count=count.sum(axis=0),
+        weight=total_weight,
+        mean=np.where(seen, mean, np.nan),
+        std0=np.where(seen, std0, np.nan),
+        min=np.fmin.reduce(np.stack([part.min for part in parts]), axis=0),
+        max=np.fmax.reduce(np.stack([part.max for part in parts]), axis=0),
+    )._snapped()
 
 
 def _sparse_stats(X, w):
@@ -316,6 +473,9 @@ def _sparse_stats(X, w):
             _, e = np.frexp(w.max())
             w = np.ldexp(w, -e)
     X = sparse.csc_matrix(X)
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
     n = X.shape[0]
     if n == 0:
         return FeatureStats.empty(p, n_rows)

@@ -7,14 +7,16 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import validate_data
 
+from ._parallel import scratch
 from ._validation import (
-    FLOAT_DTYPES,
-    apply_by_blocks,
     atomic_update,
+    canonical_sparse,
     check_bool,
     check_sample_weight,
+    float_dtypes,
     infinite_features,
     raise_if_infinite,
+    transform_dense,
 )
 
 _NAMED_NORMS = {"l1": 1.0, "l2": 2.0, "max": np.inf}
@@ -129,7 +131,7 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
                 X,
                 reset=reset,
                 accept_sparse=("csr", "csc"),
-                dtype=FLOAT_DTYPES,
+                dtype=float_dtypes(X),
                 ensure_all_finite=False,
             )
             raise_if_infinite(self, infinite_features(X))
@@ -153,18 +155,20 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         """
         p = self._p()
         copy = self.copy if copy is None else copy
+        original = X
         X = validate_data(
             self,
             X,
             reset=False,
             accept_sparse=("csr", "csc"),
-            dtype=FLOAT_DTYPES,
-            copy=copy,
-            force_writeable=True,
+            dtype=float_dtypes(X),
+            copy=False,
+            force_writeable=not copy,
             ensure_all_finite=False,
         )
-        raise_if_infinite(self, infinite_features(X))
         if sparse.issparse(X):
+            raise_if_infinite(self, infinite_features(X))
+            X = canonical_sparse(X, copy)
             rows = X.indices if X.format == "csc" else _csr_rows(X)
             values = X.data.astype(np.float64)
             norms = _sparse_row_norms(values, rows, X.shape[0], p)
@@ -172,10 +176,10 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
             X.data[...] = values
             return X
 
-        def normalize(block):
-            block /= _dense_row_norms(block, p)[:, np.newaxis]
+        def normalize(src, dst):
+            np.divide(src, _row_norms(src, p)[:, np.newaxis], out=dst)
 
-        return apply_by_blocks(X, normalize)
+        return transform_dense(self, X, original, copy, normalize)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -195,6 +199,31 @@ def _finish(largest, scaled_sum, p):
     norms = largest if np.isinf(p) else largest * scaled_sum ** (1.0 / p)
     # Zero rows (and rows with nothing observed) are left as they are.
     return np.where(norms > 0, norms, 1.0)
+
+
+def _row_norms(X, p):
+    """Norms of the rows of a block, zero norms replaced by 1.
+
+    The fast path (one pass for l2, l1 and max) serves the rows whose norm it
+    gets safely; rows with NaN, or with magnitudes where squares overflow or
+    underflow, are recomputed by the rescaled path.
+    """
+    if p not in (1.0, 2.0, np.inf):
+        return _dense_row_norms(X.astype(np.float64), p)
+    with np.errstate(all="ignore"):
+        if p == 2.0:
+            norms = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
+            suspect = ~(norms > 1e-140) | (norms > 1e140)
+        else:
+            magnitude = np.abs(X, out=scratch("magnitude", X.shape, X.dtype))
+            if p == 1.0:
+                norms = np.add.reduce(magnitude, axis=1, dtype=np.float64)
+            else:
+                norms = np.maximum.reduce(magnitude, axis=1).astype(np.float64)
+            suspect = ~np.isfinite(norms) | (norms == 0)
+    if suspect.any():
+        norms[suspect] = _dense_row_norms(X[suspect].astype(np.float64), p)
+    return norms
 
 
 def _dense_row_norms(X, p):

@@ -9,9 +9,38 @@ import numpy as np
 from scipy import sparse
 from sklearn import get_config
 
-from ._stats import block_rows
+from ._parallel import row_blocks, transform_blocks
 
 FLOAT_DTYPES = (np.float64, np.float32, np.float16)
+_NARROW = {"Float32": np.float32, "Float16": np.float16}
+
+
+def float_dtypes(X):
+    """The ``dtype`` to validate X with: its own float dtype where it has one.
+
+    scikit-learn keeps float32 and float16 for arrays and pandas frames but
+    turns a polars frame into float64; read a polars frame's schema instead.
+    """
+    if type(X).__module__.startswith("polars") and hasattr(X, "dtypes"):
+        kinds = {str(dtype) for dtype in X.dtypes}
+        if len(kinds) == 1 and kinds <= _NARROW.keys():
+            return _NARROW[kinds.pop()]
+    return FLOAT_DTYPES
+
+
+def canonical_sparse(X, copy):
+    """X (CSR or CSC) without duplicate entries, copied if asked or needed.
+
+    scipy reads duplicate stored entries of one cell as their sum; summing
+    them first makes every per-entry kernel agree with that.
+    """
+    if copy:
+        X = X.copy()
+    if not X.has_canonical_format:
+        if not copy:
+            X = X.copy()
+        X.sum_duplicates()
+    return X
 
 
 # One lock per estimator instance, kept outside the instance so that it is never
@@ -121,9 +150,8 @@ def infinite_features(X):
         columns = np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
         return np.bincount(columns[np.isinf(X.data)], minlength=X.shape[1]) > 0
     found = np.zeros(X.shape[1], dtype=bool)
-    step = block_rows(X.shape[1])
-    for start in range(0, X.shape[0], step):
-        found |= np.isinf(X[start : start + step]).any(axis=0)
+    for rows in row_blocks(*X.shape):
+        found |= np.isinf(X[rows]).any(axis=0)
     return found
 
 
@@ -152,23 +180,33 @@ def wrap_like_transform_output(estimator, data, original_input, columns):
     raise ValueError(f"unsupported output container {container!r}")
 
 
-def apply_by_blocks(X, function):
-    """Apply ``function`` in place to float64 row blocks of the dense array X.
+def transform_dense(estimator, X, original, copy, function):
+    """Run a block kernel over X into a new array, or in place.
 
-    float64 blocks are views of X; other float dtypes are computed in float64 and
-    cast back, so that no intermediate overflows in half or single precision.
+    A new output is allocated only when a copy is asked for and validation did
+    not already make one. In place, the input is checked for infinity before
+    anything is written, so that a bad value leaves it untouched; otherwise
+    the check rides on the kernel's own pass.
     """
-    step = block_rows(X.shape[1])
-    with np.errstate(all="ignore"):
-        for start in range(0, X.shape[0], step):
-            block = X[start : start + step]
-            if block.dtype == np.float64:
-                function(block)
-            else:
-                wide = block.astype(np.float64)
-                function(wide)
-                block[...] = wide
-    return X
+    if copy and not fresh_array(X, original):
+        out = np.empty_like(X)
+    else:
+        raise_if_infinite(estimator, infinite_features(X))
+        out = X
+    raise_if_infinite(estimator, transform_blocks(X, out, function))
+    return out
+
+
+def fresh_array(X, original):
+    """Whether validation made X a new array that no caller can see.
+
+    Then a transform may overwrite it rather than allocate its output.
+    """
+    if X is original:
+        return False
+    if isinstance(original, list | tuple):
+        return True
+    return isinstance(original, np.ndarray) and not np.may_share_memory(X, original)
 
 
 def sparse_columns(X):

@@ -18,7 +18,7 @@ from skscale import (
     UnitLengthNormalizer,
 )
 
-from .conftest import COLUMN_SCALERS, all_estimators
+from .conftest import COLUMN_SCALERS, CONFIG_FUNCTIONS, ESTIMATOR_NAMES, all_estimators
 
 # Every public estimator with its defaults, plus the parameter settings that take
 # other code paths.
@@ -58,7 +58,8 @@ def test_sklearn_compatible(estimator, check):
 
 def test_registry_covers_all_public_names():
     checked = {type(est).__name__ for est in CHECKED}
-    assert checked == set(skscale.__all__)
+    assert checked | CONFIG_FUNCTIONS == set(skscale.__all__)
+    assert checked == set(ESTIMATOR_NAMES)
     assert skscale.__all__ == sorted(skscale.__all__)
 
 
@@ -158,7 +159,7 @@ BAD_WEIGHTS = {
 }
 
 
-@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 @pytest.mark.parametrize(
     "weights, message", BAD_WEIGHTS.values(), ids=BAD_WEIGHTS.keys()
 )
@@ -172,7 +173,7 @@ def test_bad_weights_raise_and_change_nothing(name, weights, message, rng):
         make(name).fit(data(rng, n=5), sample_weight=weights)
 
 
-@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 @pytest.mark.parametrize("value", [np.inf, -np.inf])
 def test_infinity_raises_naming_the_column(name, value, rng):
     X = data(rng, n=8)
@@ -189,7 +190,7 @@ def test_infinity_raises_naming_the_column(name, value, rng):
         est.transform(bad)
 
 
-@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 def test_wrong_number_of_features_changes_nothing(name, rng):
     est = make(name).fit(data(rng, p=4))
     before = fitted_state(est)
@@ -266,7 +267,7 @@ def test_constant_feature_min_max_lands_on_the_lower_bound():
     assert_array_equal(est.transform([[14.62]]), [[-7.5]])
 
 
-@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 @pytest.mark.parametrize("exponent", [-15, -9, -3, 3, 9, 15])
 def test_output_does_not_depend_on_the_unit(name, exponent, rng):
     X = data(rng, nan=True)
@@ -293,16 +294,19 @@ def test_standard_scaler_mean_of_huge_values_is_exact():
 
 @pytest.mark.parametrize("name", COLUMN_SCALERS)
 def test_fitted_statistics_are_float64_and_variance_nonnegative(name, rng):
-    X = (data(rng, nan=True) * 1e-200).astype(np.float64)
-    est = make(name).fit(X.astype(np.float32) if False else X)
+    X = data(rng, nan=True) * 1e-200
+    est = make(name).fit(X)
+    # The moments a scaler does not need are not computed (NaN).
+    needed = {1: "stats.mean", 2: "stats.std0"}
+    skipped = {key for order, key in needed.items() if est.stats_.moments < order}
     for key, value in fitted_state(est).items():
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
             assert value.dtype == np.float64, key
-            assert np.isfinite(value).all(), key
-    assert (est.stats_.std0 >= 0).all()
+            assert key in skipped or np.isfinite(value).all(), key
+    assert est.stats_.moments < 2 or (est.stats_.std0 >= 0).all()
 
 
-@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_float_dtype_is_preserved(name, dtype, rng):
     X = data(rng, nan=True)[:, :3].astype(dtype)
@@ -315,7 +319,7 @@ def test_float_dtype_is_preserved(name, dtype, rng):
         assert est.inverse_transform(out).dtype == dtype
 
 
-@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 @pytest.mark.parametrize("dtype", [np.int32, np.int64, np.bool_])
 def test_integers_and_bools_give_float64(name, dtype, rng):
     X = rng.integers(0, 3, size=(20, 3)).astype(dtype)
@@ -337,7 +341,7 @@ def test_standard_scaler_transform_is_the_published_formula_bit_for_bit(rng):
     assert_array_equal(est.transform(X), (X - est.mean_) / est.scale_)
 
 
-@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_copy_false_transforms_in_place(name, order, rng):
     X = np.asarray(data(rng), order=order)
@@ -348,7 +352,7 @@ def test_copy_false_transforms_in_place(name, order, rng):
     assert_array_equal(X, expected)
 
 
-@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 def test_copy_true_leaves_input_alone(name, rng):
     X = data(rng)
     original = X.copy()
@@ -382,7 +386,7 @@ def test_merge_equals_fit_on_both(name, weighted, rng):
     assert merged is not a and a.n_samples_seen_ == 25
 
 
-@pytest.mark.parametrize("name", skscale.__all__)
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 def test_no_numpy_warning_on_awkward_data(name):
     X = np.array(
         [[0.0, np.nan, 1e-310, 5.0], [0.0, np.nan, -1e-310, 5.0], [0.0, 1.0, 0.0, 5.0]]

@@ -225,9 +225,11 @@ def test_statistics_and_output_are_finite_when_the_data_are(scaler, data):
     w = data.draw(weights(len(X)))
     est = scaler.__class__(**scaler.get_params()).fit(X, sample_weight=w)
     observed = est.stats_.count > 0
-    for key in ("mean", "std0", "min", "max"):
+    computed = ["min", "max", "mean", "std0"][: 2 + est.stats_.moments]
+    for key in computed:
         assert np.isfinite(getattr(est.stats_, key)[observed]).all(), key
-    assert (est.stats_.std0[observed] >= 0).all()
+    if est.stats_.moments == 2:
+        assert (est.stats_.std0[observed] >= 0).all()
     if hasattr(est, "var_"):
         assert (est.var_[observed] >= 0).all()
         representable = observed & (est.stats_.std0 < 1e150)

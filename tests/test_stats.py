@@ -47,7 +47,7 @@ def test_batch_statistics_match_numpy(weighted, nan, rng):
 def test_blocks_are_merged_in_a_fixed_order(rng, monkeypatch):
     X = rng.normal(size=(1000, 3))
     whole = FeatureStats.from_array(X)
-    monkeypatch.setattr("skscale._stats._BLOCK_BYTES", 8 * 3 * 7)
+    monkeypatch.setattr("skscale._parallel.BLOCK_BYTES", 8 * 3 * 7)
     blocked = FeatureStats.from_array(X)
     assert_stats(blocked, reference(X))
     assert_allclose(blocked.mean, whole.mean, rtol=1e-14)

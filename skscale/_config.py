@@ -1,0 +1,84 @@
+"""Global configuration: the number of threads the kernels may use."""
+
+import os
+from contextlib import contextmanager
+from contextvars import ContextVar
+from numbers import Integral
+
+_n_threads = ContextVar("skscale_n_threads", default=None)
+
+
+def available_cores():
+    """Cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_n_threads(n_threads):
+    if n_threads is not None and (
+        isinstance(n_threads, bool)
+        or not isinstance(n_threads, Integral)
+        or n_threads < 1
+    ):
+        raise ValueError(f"n_threads must be None or an int >= 1, got {n_threads!r}")
+
+
+def get_config():
+    """Return skscale's current configuration.
+
+    Returns
+    -------
+    config : dict
+        ``{"n_threads": n}``: the number of threads the fit and transform kernels
+        use on large arrays. It is the value set with :func:`set_config` or
+        :func:`config_context`, else the ``SKSCALE_NUM_THREADS`` environment
+        variable, else the number of cores available to the process.
+
+    Examples
+    --------
+    >>> import skscale
+    >>> with skscale.config_context(n_threads=1):
+    ...     skscale.get_config()
+    {'n_threads': 1}
+    """
+    n_threads = _n_threads.get()
+    if n_threads is None:
+        from_env = os.environ.get("SKSCALE_NUM_THREADS", "").strip()
+        n_threads = int(from_env) if from_env.isdigit() and int(from_env) > 0 else None
+    return {"n_threads": n_threads or available_cores()}
+
+
+def set_config(n_threads=None):
+    """Set the number of threads of the kernels, for this thread and its context.
+
+    Results do not depend on it: every array is cut into the same blocks of rows
+    whatever the thread count, and the blocks are combined in a fixed order, so
+    the output is bit for bit the same with 1 thread or 64.
+
+    Parameters
+    ----------
+    n_threads : int or None, default=None
+        Threads to use; None restores the default (``SKSCALE_NUM_THREADS`` or
+        all available cores).
+    """
+    _check_n_threads(n_threads)
+    _n_threads.set(n_threads)
+
+
+@contextmanager
+def config_context(*, n_threads=None):
+    """Context manager that sets the number of threads within its block.
+
+    Parameters
+    ----------
+    n_threads : int or None, default=None
+        Threads to use inside the block; None means the default.
+    """
+    _check_n_threads(n_threads)
+    token = _n_threads.set(n_threads)
+    try:
+        yield
+    finally:
+        _n_threads.reset(token)

@@ -1,0 +1,123 @@
+"""Row blocks with fixed boundaries, processed by a shared pool of threads.
+
+Every kernel walks its array in blocks of rows of about ``BLOCK_BYTES`` (they fit
+in a core's cache), so temporaries never exceed a few blocks. The boundaries
+depend only on the array's shape, and per-block results come back in block
+order, so results are bit-identical whatever the number of threads. numpy
+releases the GIL inside its loops, so the threads run in parallel.
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ._config import available_cores, get_config
+
+BLOCK_BYTES = 1 << 21
+# Column reductions view a C-contiguous block's rows a few at a time as one row
+# of about this many elements (see skscale._stats); blocks hold a whole number
+# of such groups.
+ROW_ELEMENTS = 1024
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def block_rows(n_columns):
+    """Rows in one block (computed as if float64, whatever the dtype)."""
+    rows = max(1, BLOCK_BYTES // (8 * max(1, n_columns)))
+    group = max(1, ROW_ELEMENTS // max(1, n_columns))
+    return max(group, rows - rows % group)
+
+
+def row_blocks(n_rows, n_columns):
+    """The fixed row slices of an ``n_rows x n_columns`` array."""
+    step = block_rows(n_columns)
+    return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
+
+
+def _get_pool():
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=max(2, available_cores()), thread_name_prefix="skscale"
+            )
+        return _pool
+
+
+def map_blocks(function, blocks):
+    """``[function(block) for block in blocks]``, in parallel threads if worth it.
+
+    Each thread takes a contiguous run of blocks; results keep the block order.
+    """
+    n_threads = min(get_config()["n_threads"], len(blocks))
+    if n_threads <= 1:
+        return [function(block) for block in blocks]
+    bounds = [len(blocks) * k // n_threads for k in range(n_threads + 1)]
+    runs = [blocks[bounds[k] : bounds[k + 1]] for k in range(n_threads)]
+    futures = [_get_pool().submit(_run, function, run) for run in runs[1:]]
+    results = _run(function, runs[0])
+    for future in futures:
+        results.extend(future.result())
+    return results
+
+
+def _run(function, blocks):
+    return [function(block) for block in blocks]
+
+
+_local = threading.local()
+
+
+def scratch(name, shape, dtype=None):
+    """A per-thread scratch array of ``shape``, reused from call to call.
+
+    Kernels write their block-sized temporaries here rather than allocating (and
+    page-faulting) a fresh block each time.
+    """
+    dtype = np.dtype(np.float64 if dtype is None else dtype)
+    size = int(np.prod(shape))
+    buffers = _local.__dict__.setdefault("buffers", {})
+    buffer = buffers.get((name, dtype))
+    if buffer is None or buffer.size < size:
+        buffer = buffers[(name, dtype)] = np.empty(size, dtype=dtype)
+    return buffer[:size].reshape(shape)
+
+
+def transform_blocks(X, out, function, *, check_infinite=True):
+    """Write ``function`` of each row block of X into the same rows of ``out``.
+
+    ``function(src, dst)`` reads a block of X (any float dtype) and writes float64
+    values into ``dst``; for a float64 ``out`` that is the output block itself
+    (``src`` when transforming in place), otherwise a per-thread float64 scratch
+    block that is then cast into ``out``, so half and single precision are
+    computed in float64 without a full-size float64 copy.
+
+    Returns a boolean mask of the columns of X holding an infinite value,
+    detected in the same pass (a column sum over the cached block), when
+    ``check_infinite``.
+    """
+    n_rows, n_columns = X.shape
+    direct = out.dtype == np.float64
+
+    def work(rows):
+        src = X[rows]
+        infinite = None
+        with np.errstate(all="ignore"):
+            if check_infinite and not np.isfinite(np.sum(src, dtype=np.float64)):
+                infinite = np.isinf(src).any(axis=0)
+            if direct:
+                function(src, out[rows])
+            else:
+                wide = scratch("transform", src.shape)
+                function(src, wide)
+                out[rows] = wide
+        return infinite
+
+    found = np.zeros(n_columns, dtype=bool)
+    for infinite in map_blocks(work, row_blocks(n_rows, n_columns)):
+        if infinite is not None:
+            found |= infinite
+    return found

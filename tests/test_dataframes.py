@@ -1,0 +1,341 @@
+"""pandas and polars input and output: names, index, dtypes, missing values."""
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+
+from skscale import (
+    MaxAbsScaler,
+    MeanNormalizationScaler,
+    MiniBatchStandardizer,
+    MinMaxScaler,
+    StandardScaler,
+    UnitLengthNormalizer,
+)
+
+COLUMN_SCALERS = [
+    MinMaxScaler(),
+    MeanNormalizationScaler(),
+    StandardScaler(),
+    MaxAbsScaler(),
+    MiniBatchStandardizer(),
+    MiniBatchStandardizer(momentum=0.2, batch_size=2),
+]
+ESTIMATORS = [*COLUMN_SCALERS, UnitLengthNormalizer()]
+
+
+def ids(estimators):
+    return [type(est).__name__ for est in estimators]
+
+
+all_estimators = pytest.mark.parametrize("estimator", ESTIMATORS, ids=ids(ESTIMATORS))
+column_scalers = pytest.mark.parametrize(
+    "estimator", COLUMN_SCALERS, ids=ids(COLUMN_SCALERS)
+)
+INDEX = [10, 20, 30, 40, 50]
+
+
+def values():
+    """Five rows of three features on different scales, signs and offsets."""
+    return np.array(
+        [
+            [1.0, -20.0, 0.5],
+            [2.5, -35.0, 0.0],
+            [4.0, -10.0, -0.25],
+            [-3.0, -50.0, 1.0],
+            [0.5, -15.0, 0.75],
+        ]
+    )
+
+
+def pandas_frame(dtype=np.float64):
+    return pd.DataFrame(values().astype(dtype), columns=["a", "b", "c"], index=INDEX)
+
+
+def polars_frame(dtype=pl.Float64):
+    return pl.DataFrame(
+        {name: values()[:, j] for j, name in enumerate(["a", "b", "c"])}
+    ).cast(dtype)
+
+
+FRAMES = {"pandas": pandas_frame, "polars": polars_frame}
+frames = pytest.mark.parametrize(
+    "make_frame", FRAMES.values(), ids=[f"{k}-input" for k in FRAMES]
+)
+
+
+def numpy_reference(estimator, X):
+    """Fit and transform a fresh clone on a float64 ndarray."""
+    return clone(estimator).fit(X).transform(X)
+
+
+# -- feature names -------------------------------------------------------------
+
+
+@all_estimators
+@frames
+def test_column_names_become_feature_names_in(estimator, make_frame):
+    X = make_frame()
+    est = clone(estimator).fit(X)
+    assert_array_equal(est.feature_names_in_, np.array(list(X.columns), dtype=object))
+    assert est.feature_names_in_.dtype == object
+    assert_array_equal(est.get_feature_names_out(), ["a", "b", "c"])
+
+
+@all_estimators
+def test_ndarray_input_sets_no_feature_names(estimator):
+    est = clone(estimator).fit(values())
+    assert not hasattr(est, "feature_names_in_")
+    assert_array_equal(est.get_feature_names_out(), ["x0", "x1", "x2"])
+
+
+# -- set_output ----------------------------------------------------------------
+
+
+@all_estimators
+@pytest.mark.parametrize("method", ["transform", "fit_transform"])
+def test_pandas_output_keeps_index_and_columns(estimator, method):
+    X = pandas_frame()
+    est = clone(estimator).set_output(transform="pandas")
+    out = est.fit(X).transform(X) if method == "transform" else est.fit_transform(X)
+    assert isinstance(out, pd.DataFrame)
+    pd.testing.assert_index_equal(out.index, pd.Index(INDEX))
+    assert list(out.columns) == ["a", "b", "c"]
+    assert_allclose(out.to_numpy(), numpy_reference(estimator, values()), rtol=1e-15)
+
+
+@all_estimators
+@pytest.mark.parametrize("method", ["transform", "fit_transform"])
+@frames
+def test_polars_output_is_a_polars_frame(estimator, method, make_frame):
+    X = make_frame()
+    est = clone(estimator).set_output(transform="polars")
+    out = est.fit(X).transform(X) if method == "transform" else est.fit_transform(X)
+    assert isinstance(out, pl.DataFrame)
+    assert out.columns == ["a", "b", "c"]
+    assert_allclose(out.to_numpy(), numpy_reference(estimator, values()), rtol=1e-15)
+
+
+@all_estimators
+def test_pandas_output_from_polars_input(estimator):
+    est = clone(estimator).set_output(transform="pandas")
+    out = est.fit_transform(polars_frame())
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == ["a", "b", "c"]
+    assert_allclose(out.to_numpy(), numpy_reference(estimator, values()), rtol=1e-15)
+
+
+@column_scalers
+def test_inverse_transform_with_pandas_output_keeps_index(estimator):
+    X = pandas_frame()
+    est = clone(estimator).set_output(transform="pandas").fit(X)
+    back = est.inverse_transform(est.transform(X))
+    assert isinstance(back, pd.DataFrame)
+    pd.testing.assert_index_equal(back.index, X.index)
+    assert list(back.columns) == list(X.columns)
+    assert_allclose(back.to_numpy(), values(), rtol=1e-13, atol=1e-13)
+
+
+@column_scalers
+@frames
+def test_inverse_transform_with_polars_output(estimator, make_frame):
+    X = make_frame()
+    est = clone(estimator).set_output(transform="polars").fit(X)
+    back = est.inverse_transform(est.transform(X))
+    assert isinstance(back, pl.DataFrame)
+    assert back.columns == ["a", "b", "c"]
+    assert_allclose(back.to_numpy(), values(), rtol=1e-13, atol=1e-13)
+
+
+@column_scalers
+def test_inverse_transform_default_output_is_an_ndarray(estimator):
+    X = pandas_frame()
+    est = clone(estimator).fit(X)
+    back = est.inverse_transform(est.transform(X))
+    assert type(back) is np.ndarray
+    assert_allclose(back, values(), rtol=1e-13, atol=1e-13)
+
+
+# -- column checks -------------------------------------------------------------
+
+CHANGED_COLUMNS = {
+    "reordered": ["c", "a", "b"],
+    "renamed": ["a", "B", "c"],
+}
+
+
+@all_estimators
+@pytest.mark.parametrize("columns", CHANGED_COLUMNS.values(), ids=list(CHANGED_COLUMNS))
+def test_changed_columns_at_transform_raise(estimator, columns):
+    est = clone(estimator).fit(pandas_frame())
+    changed = pandas_frame()
+    changed.columns = columns
+    with pytest.raises(ValueError, match="feature names"):
+        est.transform(changed)
+
+
+@all_estimators
+@pytest.mark.parametrize("columns", CHANGED_COLUMNS.values(), ids=list(CHANGED_COLUMNS))
+def test_changed_polars_columns_at_transform_raise(estimator, columns):
+    est = clone(estimator).fit(polars_frame())
+    changed = polars_frame()
+    changed.columns = columns
+    with pytest.raises(ValueError, match="feature names"):
+        est.transform(changed)
+
+
+# -- nullable dtypes -----------------------------------------------------------
+
+
+def nullable_frames():
+    """A frame of nullable dtypes with pd.NA, and its float64 twin with np.nan."""
+    nullable = pd.DataFrame(
+        {
+            "i": pd.array([1, None, 3, 8, -2], dtype="Int64"),
+            "f": pd.array([1.5, 2.0, None, -0.5, 4.0], dtype="Float64"),
+            "g": pd.array([0.25, 1.0, 2.0, None, None], dtype="Float64"),
+        },
+        index=INDEX,
+    )
+    plain = pd.DataFrame(
+        {
+            "i": [1.0, np.nan, 3.0, 8.0, -2.0],
+            "f": [1.5, 2.0, np.nan, -0.5, 4.0],
+            "g": [0.25, 1.0, 2.0, np.nan, np.nan],
+        },
+        index=INDEX,
+    )
+    return nullable, plain
+
+
+@all_estimators
+def test_nullable_dtypes_are_read_as_nan(estimator):
+    nullable, plain = nullable_frames()
+    from_nullable = clone(estimator).fit(nullable)
+    from_plain = clone(estimator).fit(plain)
+    for name in ("center_", "scale_", "n_samples_seen_"):
+        if hasattr(from_plain, name):
+            assert_allclose(getattr(from_nullable, name), getattr(from_plain, name))
+    out = from_nullable.transform(nullable)
+    assert out.dtype == np.float64
+    assert_allclose(out, from_plain.transform(plain), rtol=1e-15)
+    assert_array_equal(np.isnan(out), nullable.isna().to_numpy())
+
+
+@all_estimators
+def test_nullable_dtypes_with_pandas_output(estimator):
+    nullable, plain = nullable_frames()
+    est = clone(estimator).set_output(transform="pandas")
+    out = est.fit_transform(nullable)
+    assert isinstance(out, pd.DataFrame)
+    pd.testing.assert_index_equal(out.index, nullable.index)
+    expected = clone(estimator).fit_transform(plain.to_numpy())
+    assert_allclose(out.to_numpy(dtype=np.float64, na_value=np.nan), expected)
+
+
+@all_estimators
+def test_polars_nulls_are_read_as_nan(estimator):
+    _, plain = nullable_frames()
+    X = pl.from_pandas(plain, nan_to_null=True)
+    assert X.null_count().sum_horizontal().item() == 4
+    out = clone(estimator).fit(X).transform(X)
+    assert_allclose(out, clone(estimator).fit_transform(plain.to_numpy()))
+
+
+# -- dtypes --------------------------------------------------------------------
+
+
+@all_estimators
+def test_float32_pandas_columns_stay_float32(estimator):
+    X = pandas_frame(np.float32)
+    out = clone(estimator).fit(X).transform(X)
+    assert out.dtype == np.float32
+    reference = numpy_reference(estimator, values())
+    assert_allclose(out, reference, rtol=1e-6, atol=1e-6)
+
+
+@all_estimators
+def test_float32_pandas_frame_gives_float32_pandas_output(estimator):
+    X = pandas_frame(np.float32)
+    out = clone(estimator).set_output(transform="pandas").fit_transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert (out.dtypes == np.float32).all()
+    reference = numpy_reference(estimator, values())
+    assert_allclose(out.to_numpy(), reference, rtol=1e-6, atol=1e-6)
+
+
+@column_scalers
+def test_float32_pandas_inverse_transform_stays_float32(estimator):
+    X = pandas_frame(np.float32)
+    est = clone(estimator).set_output(transform="pandas").fit(X)
+    back = est.inverse_transform(est.transform(X))
+    assert (back.dtypes == np.float32).all()
+    assert_allclose(back.to_numpy(), values(), rtol=1e-6, atol=1e-5)
+
+
+@all_estimators
+def test_float32_polars_columns_stay_float32(estimator):
+    X = polars_frame(pl.Float32)
+    out = clone(estimator).fit(X).transform(X)
+    polars_out = clone(estimator).set_output(transform="polars").fit_transform(X)
+    assert out.dtype == np.float32
+    assert polars_out.dtypes == [pl.Float32] * 3
+
+
+# -- infinite and unobserved columns -------------------------------------------
+
+
+def with_infinite_b(make_frame, value):
+    X = values()
+    X[2, 1] = value
+    return (
+        pd.DataFrame(X, columns=["a", "b", "c"], index=INDEX)
+        if make_frame is pandas_frame
+        else pl.DataFrame({name: X[:, j] for j, name in enumerate(["a", "b", "c"])})
+    )
+
+
+@all_estimators
+@frames
+@pytest.mark.parametrize("value", [np.inf, -np.inf], ids=["+inf", "-inf"])
+def test_infinite_value_raises_naming_the_column(estimator, make_frame, value):
+    bad = with_infinite_b(make_frame, value)
+    with pytest.raises(ValueError, match="'b'") as fit_error:
+        clone(estimator).fit(bad)
+    assert "'a'" not in str(fit_error.value)
+    est = clone(estimator).fit(make_frame())
+    with pytest.raises(ValueError, match="'b'"):
+        est.transform(bad)
+
+
+def frame_with_empty_b(make_frame):
+    X = values()
+    X[:, 1] = np.nan
+    if make_frame is pandas_frame:
+        return pd.DataFrame(X, columns=["a", "b", "c"], index=INDEX)
+    return pl.DataFrame({name: X[:, j] for j, name in enumerate(["a", "b", "c"])})
+
+
+@column_scalers
+@frames
+def test_unobserved_column_warns_by_name_and_gives_nan(estimator, make_frame):
+    X = frame_with_empty_b(make_frame)
+    est = clone(estimator).fit(X)
+    with pytest.warns(UserWarning, match="'b'"):
+        out = est.transform(X)
+    assert np.isnan(out[:, 1]).all()
+    observed = values()[:, [0, 2]]
+    assert_allclose(out[:, [0, 2]], numpy_reference(estimator, observed))
+
+
+@column_scalers
+def test_unobserved_column_warns_with_pandas_output(estimator):
+    X = frame_with_empty_b(pandas_frame)
+    est = clone(estimator).set_output(transform="pandas")
+    with pytest.warns(UserWarning, match="'b'"):
+        out = est.fit_transform(X)
+    assert out["b"].isna().all()
+    pd.testing.assert_index_equal(out.index, X.index)
