@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._base import _ColumnScaler
+from ._parallel import map_blocks
 from ._stats import FeatureStats
 from ._validation import atomic_update, check_bool, raise_if_infinite
 
@@ -180,14 +181,23 @@ class MiniBatchStandardizer(_ColumnScaler):
             self._check_params()
             X, weight = self._validate_fit_input(X, sample_weight, reset=True)
             step = X.shape[0] if self.batch_size is None else self.batch_size
-            for start in range(0, X.shape[0], step):
-                rows = slice(start, start + step)
+            batches = [slice(start, start + step) for start in range(0, len(X), step)]
+
+            def summarise(rows):
                 batch_weight = None if weight is None else weight[rows]
-                self._fit_batch(X[rows], batch_weight, reset=start == 0)
+                return FeatureStats.from_array(X[rows], batch_weight)
+
+            # The batches' statistics are independent: compute them in parallel
+            # (each in its own fixed blocks), then fold them in order.
+            for k, batch in enumerate(map_blocks(summarise, batches)):
+                self._update(batch, reset=k == 0)
         return self
 
     def _fit_batch(self, X, weight, reset):
-        batch = FeatureStats.from_array(X, weight)
+        self._update(FeatureStats.from_array(X, weight), reset)
+
+    def _update(self, batch, reset):
+        """Fold the statistics of one batch into the fitted state."""
         raise_if_infinite(self, batch.infinite)
         p = batch.n_features
         if reset:

@@ -22,6 +22,7 @@ ROW_ELEMENTS = 1024
 
 _pool = None
 _pool_lock = threading.Lock()
+_local = threading.local()
 
 
 def block_rows(n_columns):
@@ -53,7 +54,9 @@ def map_blocks(function, blocks):
     Each thread takes a contiguous run of blocks; results keep the block order.
     """
     n_threads = min(get_config()["n_threads"], len(blocks))
-    if n_threads <= 1:
+    if n_threads <= 1 or getattr(_local, "in_pool", False):
+        # One thread, or already inside a pool task (a nested map would wait
+        # for workers that are all busy waiting): run here, in order.
         return [function(block) for block in blocks]
     bounds = [len(blocks) * k // n_threads for k in range(n_threads + 1)]
     runs = [blocks[bounds[k] : bounds[k + 1]] for k in range(n_threads)]
@@ -65,10 +68,12 @@ def map_blocks(function, blocks):
 
 
 def _run(function, blocks):
-    return [function(block) for block in blocks]
-
-
-_local = threading.local()
+    outer = getattr(_local, "in_pool", False)
+    _local.in_pool = True
+    try:
+        return [function(block) for block in blocks]
+    finally:
+        _local.in_pool = outer
 
 
 def scratch(name, shape, dtype=None):

@@ -327,7 +327,7 @@ def _plain_stats(X, moments):
         k, wide = 1, X
 
         def columns(ufunc, values, dtype=None):
-            return ufunc.reduce(values, axis=0, dtype=dtype)
+            return _reduce_columns(ufunc, values, dtype)
 
     count = np.full(p, n, dtype=np.int64)
     with np.errstate(all="ignore"):
@@ -340,18 +340,32 @@ def _plain_stats(X, moments):
         nan = np.full(p, np.nan)
         if moments == 0:
             return FeatureStats(n, count, count.astype(np.float64), nan, nan, low, high)
-        mean = columns(np.add, wide, dtype=np.float64) / n
         if moments == 1:
+            mean = columns(np.add, wide, dtype=np.float64) / n
             return FeatureStats(
                 n, count, count.astype(np.float64), mean, nan, low, high
             )
-        dev = np.subtract(wide, np.tile(mean, k), out=scratch("deviations", wide.shape))
-        d1 = columns(np.add, dev)
-        d2 = columns(np.add, np.square(dev, out=dev))
-        correction = d1 / n
-        std0 = np.sqrt(np.maximum((d2 - d1 * correction) / n, 0.0))
+        dev = scratch("deviations", wide.shape)
+
+        def deviations(center):
+            """Mean offset from ``center`` and mean squared deviation."""
+            np.subtract(wide, np.tile(center, k), out=dev)
+            offset = columns(np.add, dev) / n
+            square_mean = columns(np.add, np.square(dev, out=dev)) / n
+            return offset, square_mean - offset * offset
+
+        # Deviations from the midrange, known from the first passes, give the
+        # mean and the variance in two more passes. They lose digits only when
+        # the mean lies many standard deviations from the midrange (outliers);
+        # then the block is done again around its mean (classic two-pass).
+        center = 0.5 * low + 0.5 * high
+        offset, var = deviations(center)
+        if not (offset * offset <= 1e3 * var).all():
+            center = columns(np.add, wide, dtype=np.float64) / n
+            offset, var = deviations(center)
+        std0 = np.sqrt(np.maximum(var, 0.0))
     return FeatureStats(
-        n, count, count.astype(np.float64), mean + correction, std0, low, high
+        n, count, count.astype(np.float64), center + offset, std0, low, high
     )
 
 
@@ -429,7 +443,7 @@ def _combine(parts):
     largest term so that nothing overflows.
     """
     if len(parts) == 1:
-        return parts[0]._snapped()
+        return parts[0]
     count = np.stack([part.count for part in parts])
     weight = np.stack([part.weight for part in parts])
     means = np.stack([part.mean for part in parts])
@@ -459,7 +473,7 @@ def _combine(parts):
         std0=np.where(seen, std0, np.nan),
         min=np.fmin.reduce(np.stack([part.min for part in parts]), axis=0),
         max=np.fmax.reduce(np.stack([part.max for part in parts]), axis=0),
-    )._snapped()
+    )
 
 
 def _sparse_stats(X, w):

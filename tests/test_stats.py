@@ -1,6 +1,7 @@
 """The statistics core on its own: batch statistics, merges, extremes."""
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -170,3 +171,18 @@ def test_sparse_statistics_equal_dense(fmt, weighted, rng):
     w = rng.uniform(0, 2, size=80) if weighted else None
     dense = S.toarray()
     assert_stats(FeatureStats.from_array(S, w), reference(dense, w), rtol=1e-12)
+
+
+@pytest.mark.parametrize("outlier", [0.0, 1e3, 1e8, -1e12])
+def test_outliers_do_not_cost_digits(outlier, rng):
+    # The fast path centres on the midrange, far from the mean when there is
+    # an outlier; it must then fall back to centring on the mean.
+    X = rng.normal(loc=5.0, scale=1e-3, size=(20_000, 2))
+    X[123, 0] = outlier
+    stats = FeatureStats.from_array(X)
+    for j in range(2):
+        column = X[:, j]
+        mean = math.fsum(column) / len(column)
+        std = math.sqrt(math.fsum((column - mean) ** 2) / len(column))
+        assert_allclose(stats.mean[j], mean, rtol=1e-14)
+        assert_allclose(stats.std0[j], std, rtol=1e-12)
