@@ -12,6 +12,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._dask import is_dask_collection
 from ._stats import FeatureStats
 from ._validation import (
     atomic_update,
@@ -127,8 +128,26 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
 
     def _partial_fit(self, X, sample_weight, reset):
+        if is_dask_collection(X):
+            return self._partial_fit_dask(X, sample_weight, reset)
         X, weight = self._validate_fit_input(X, sample_weight, reset)
         self._fit_batch(X, weight, reset)
+        return self
+
+    def _blocks_in_order(self):
+        """Whether a Dask collection's blocks must be folded one by one, in order."""
+        return False
+
+    def _partial_fit_dask(self, X, sample_weight, reset):
+        from . import _dask
+
+        in_order = self._blocks_in_order()
+        stats, names, n_features = _dask.statistics(
+            X, sample_weight, self._moments, in_order=in_order
+        )
+        _dask.check_features(self, names, n_features, reset)
+        for k, batch in enumerate(stats if in_order else [stats]):
+            self._update(batch, reset=reset and k == 0)
         return self
 
     def _validate_fit_input(self, X, sample_weight, reset):
@@ -146,7 +165,10 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _fit_batch(self, X, weight, reset):
         """Fold one validated batch into the fitted state."""
-        batch = FeatureStats.from_array(X, weight, moments=self._moments)
+        self._update(FeatureStats.from_array(X, weight, moments=self._moments), reset)
+
+    def _update(self, batch, reset):
+        """Fold the statistics of one batch into the fitted state."""
         raise_if_infinite(self, batch.infinite)
         self._set_fitted(batch if reset else self.stats_.merge(batch))
 
@@ -262,12 +284,20 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         out = self._apply(X, copy, inverse=True)
+        if is_dask_collection(out):
+            return out
         return wrap_like_transform_output(self, out, X, self.get_feature_names_out())
 
-    def _apply(self, X, copy, inverse):
+    def _apply(self, X, copy, inverse, check_names=True):
+        if is_dask_collection(X):
+            from . import _dask
+
+            return _dask.transform(
+                self, X, _backward_block if inverse else _forward_block
+            )
         copy = self.copy if copy is None else copy
         original = X
-        X = self._validate_for_transform(X, copy, inverse)
+        X = self._validate_for_transform(X, copy, inverse or not check_names)
         self._warn_unobserved()
         if sparse.issparse(X):
             raise_if_infinite(self, infinite_features(X))
@@ -332,6 +362,14 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.sparse = not self._centers()
         tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
         return tags
+
+
+def _forward_block(estimator, block):
+    return estimator._apply(block, True, inverse=False, check_names=False)
+
+
+def _backward_block(estimator, block):
+    return estimator._apply(block, True, inverse=True, check_names=False)
 
 
 def _same_param(a, b):

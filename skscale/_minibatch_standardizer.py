@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._base import _ColumnScaler
+from ._dask import is_dask_collection
 from ._parallel import map_blocks
 from ._stats import FeatureStats
 from ._validation import atomic_update, check_bool, raise_if_infinite
@@ -179,6 +180,8 @@ class MiniBatchStandardizer(_ColumnScaler):
         """
         with atomic_update(self):
             self._check_params()
+            if is_dask_collection(X):
+                return self._partial_fit_dask(X, sample_weight, reset=True)
             X, weight = self._validate_fit_input(X, sample_weight, reset=True)
             step = X.shape[0] if self.batch_size is None else self.batch_size
             batches = [slice(start, start + step) for start in range(0, len(X), step)]
@@ -193,8 +196,10 @@ class MiniBatchStandardizer(_ColumnScaler):
                 self._update(batch, reset=k == 0)
         return self
 
-    def _fit_batch(self, X, weight, reset):
-        self._update(FeatureStats.from_array(X, weight), reset)
+    def _blocks_in_order(self):
+        # Running averages depend on the order of the batches: on a Dask
+        # collection, each block is a batch, folded in row order.
+        return self.momentum is not None
 
     def _update(self, batch, reset):
         """Fold the statistics of one batch into the fitted state."""

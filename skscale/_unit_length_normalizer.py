@@ -5,8 +5,9 @@ from numbers import Real
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_array, validate_data
 
+from ._dask import is_dask_collection
 from ._parallel import scratch
 from ._validation import (
     atomic_update,
@@ -126,6 +127,13 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         with atomic_update(self):
             self._p()
             check_bool(self.copy, "copy")
+            if is_dask_collection(X):
+                # Nothing to learn: check the shape and names, compute nothing.
+                from . import _dask
+
+                _, names, n_features = _dask._row_blocks(X)
+                _dask.check_features(self, names, n_features, reset)
+                return self
             X = validate_data(
                 self,
                 X,
@@ -153,19 +161,27 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         X_tr : {ndarray, sparse matrix, dataframe} of shape (n_samples, n_features)
             The normalized rows, of the input's float dtype.
         """
+        if is_dask_collection(X):
+            from . import _dask
+
+            return _dask.transform(self, X, _normalize_block)
+        return self._normalize(X, copy, check_names=True)
+
+    def _normalize(self, X, copy, check_names):
         p = self._p()
         copy = self.copy if copy is None else copy
         original = X
-        X = validate_data(
-            self,
-            X,
-            reset=False,
+        options = dict(
             accept_sparse=("csr", "csc"),
             dtype=float_dtypes(X),
             copy=False,
             force_writeable=not copy,
             ensure_all_finite=False,
         )
+        if check_names:
+            X = validate_data(self, X, reset=False, **options)
+        else:
+            X = check_array(X, **options)
         if sparse.issparse(X):
             raise_if_infinite(self, infinite_features(X))
             X = canonical_sparse(X, copy)
@@ -188,6 +204,10 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
         return tags
+
+
+def _normalize_block(estimator, block):
+    return estimator._normalize(block, True, check_names=False)
 
 
 def _csr_rows(X):

@@ -1,0 +1,176 @@
+"""Dask collections: block statistics from the core, merged in a tree; lazy transforms.
+
+Imported only when an estimator meets a Dask collection, so that skscale itself
+never imports dask. A collection is read as blocks of rows (the chunks of a Dask
+array, the partitions of a Dask DataFrame); each block is summarised by the same
+statistics core as in-memory data, in one task, and the summaries are merged
+pairwise in a tree of tasks, all in a single compute.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_array
+
+from ._config import config_context
+from ._stats import FeatureStats
+from ._validation import FLOAT_DTYPES, check_sample_weight
+
+MIN_DASK_VERSION = (2024, 1)
+
+
+def is_dask_collection(X):
+    """Whether X is a Dask array or DataFrame, without importing dask."""
+    return type(X).__module__.split(".")[0] in ("dask", "dask_expr")
+
+
+def _dask():
+    import dask
+
+    version = tuple(int(part) for part in dask.__version__.split(".")[:2])
+    if version < MIN_DASK_VERSION:
+        raise ImportError(
+            f"skscale needs dask >= {'.'.join(map(str, MIN_DASK_VERSION))} for Dask "
+            f"collections, found dask {dask.__version__}; upgrade with "
+            '`pip install -U "skscale[dask]"`'
+        )
+    return dask
+
+
+def _is_dataframe(X):
+    return hasattr(X, "columns") and hasattr(X, "map_partitions")
+
+
+def _row_blocks(X):
+    """Delayed row blocks of X, its column names (or None) and its width."""
+    if _is_dataframe(X):
+        return list(X.to_delayed()), [str(c) for c in X.columns], len(X.columns)
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected a 2D Dask array, got {X.ndim}D with shape {X.shape}; "
+            "reshape it to (n_samples, n_features)"
+        )
+    if X.numblocks[1] > 1:
+        X = X.rechunk({1: -1})
+    return list(X.to_delayed().ravel()), None, X.shape[1]
+
+
+def _weight_blocks(sample_weight, n_blocks):
+    if sample_weight is None:
+        return [None] * n_blocks
+    if not is_dask_collection(sample_weight):
+        raise ValueError(
+            "sample_weight for a Dask collection must be a Dask array with one "
+            f"chunk per block of X, got {type(sample_weight).__name__}"
+        )
+    blocks = list(sample_weight.to_delayed().ravel())
+    if len(blocks) != n_blocks:
+        raise ValueError(
+            f"sample_weight has {len(blocks)} chunks but X has {n_blocks} blocks of "
+            "rows; rechunk sample_weight like X's rows"
+        )
+    return blocks
+
+
+def _as_float(block):
+    return check_array(
+        block, dtype=FLOAT_DTYPES, ensure_all_finite=False, ensure_min_samples=0
+    )
+
+
+def _block_stats(block, weight, moments):
+    # The cluster runs blocks in parallel already: one thread per block.
+    with config_context(n_threads=1):
+        X = _as_float(block)
+        if weight is not None:
+            weight = check_sample_weight(
+                np.asarray(weight), X.shape[0], require_nonzero=False
+            )
+        return FeatureStats.from_array(X, weight, moments=moments)
+
+
+def _merge(a, b):
+    return a.merge(b)
+
+
+def statistics(X, sample_weight, moments, *, in_order):
+    """Statistics of a Dask collection, in one compute.
+
+    Returns ``(stats, names, n_features)``, where ``stats`` is the tree-merged
+    FeatureStats, or with ``in_order`` the list of every block's statistics in
+    row order (for running statistics, which take each block as a batch).
+    """
+    dask = _dask()
+    blocks, names, n_features = _row_blocks(X)
+    weights = _weight_blocks(sample_weight, len(blocks))
+    parts = [
+        dask.delayed(_block_stats)(block, weight, moments)
+        for block, weight in zip(blocks, weights, strict=True)
+    ]
+    if in_order:
+        return list(dask.compute(*parts)), names, n_features
+    while len(parts) > 1:
+        merged = [
+            dask.delayed(_merge)(parts[i], parts[i + 1])
+            for i in range(0, len(parts) - 1, 2)
+        ]
+        parts = merged + parts[len(merged) * 2 :]
+    (stats,) = dask.compute(parts[0])
+    return stats, names, n_features
+
+
+def check_features(estimator, names, n_features, reset):
+    """Set (reset) or check ``n_features_in_`` and ``feature_names_in_``."""
+    if reset:
+        estimator.n_features_in_ = n_features
+        if names is not None:
+            estimator.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        return
+    if n_features != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {n_features} features, but {type(estimator).__name__} is "
+            f"expecting {estimator.n_features_in_} features as input."
+        )
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if names is not None and fitted is not None and list(fitted) != names:
+        raise ValueError(
+            "The feature names should match those that were passed during fit: "
+            f"got {names}, expected {list(fitted)}"
+        )
+
+
+def transform(estimator, X, apply):
+    """Lazy ``apply(estimator, block)`` over the row blocks of X, same kind as X."""
+    _dask()
+    if _is_dataframe(X):
+        names = [str(c) for c in X.columns]
+        check_features(estimator, names, len(names), reset=False)
+        dtypes = {np.dtype(d) for d in X.dtypes}
+        dtype = (
+            dtypes.pop()
+            if len(dtypes) == 1
+            and dtypes <= {np.dtype(np.float32), np.dtype(np.float64)}
+            else np.dtype(np.float64)
+        )
+        meta = X._meta.astype(dtype)
+        return X.map_partitions(_apply_partition, estimator, apply, meta=meta)
+    _, _, n_features = _row_blocks(X)
+    check_features(estimator, None, n_features, reset=False)
+    if X.numblocks[1] > 1:
+        X = X.rechunk({1: -1})
+    dtype = X.dtype if X.dtype in (np.float16, np.float32) else np.dtype(np.float64)
+    return X.map_blocks(_apply_block, estimator, apply, dtype=dtype)
+
+
+def _apply_block(block, estimator, apply):
+    if block.shape[0] == 0:
+        return _as_float(block)
+    with config_context(n_threads=1):
+        return apply(estimator, block)
+
+
+def _apply_partition(part, estimator, apply):
+    import pandas as pd
+
+    values = _apply_block(part, estimator, apply)
+    return pd.DataFrame(values, index=part.index, columns=part.columns)

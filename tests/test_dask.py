@@ -1,0 +1,228 @@
+"""Dask arrays and DataFrames: same estimators, one compute, lazy transforms."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import skscale
+
+from .conftest import ESTIMATOR_NAMES
+
+dask = pytest.importorskip("dask")
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+from dask.callbacks import Callback  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A real cluster: two worker processes on the loopback interface."""
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=40,
+    )
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
+
+
+def data(rng, n=1_000, p=4, nan=True):
+    X = rng.normal(
+        loc=[3.0, -1.0, 1e3, 0.0][:p], scale=[2.0, 0.1, 30.0, 1.0][:p], size=(n, p)
+    )
+    if nan:
+        X[rng.random(X.shape) < 0.05] = np.nan
+        X[:, min(3, p - 1)] = np.where(np.arange(n) < 10, X[:, min(3, p - 1)], np.nan)
+    return X
+
+
+def reference(name, X, **fit_params):
+    return getattr(skscale, name)().fit(X, **fit_params)
+
+
+FITTED = ("mean_", "var_", "scale_", "center_", "data_min_", "data_max_", "max_abs_")
+
+
+def assert_same_fit(ours, ref):
+    for attr in FITTED:
+        if hasattr(ref, attr):
+            assert_allclose(
+                getattr(ours, attr), getattr(ref, attr), rtol=1e-12, err_msg=attr
+            )
+    assert ours.n_features_in_ == ref.n_features_in_
+    if hasattr(ref, "n_samples_seen_"):
+        assert ours.n_samples_seen_ == ref.n_samples_seen_
+
+
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
+def test_fit_on_the_cluster_equals_numpy(name, client, rng):
+    X = data(rng)
+    dX = da.from_array(X, chunks=(97, 2))
+    ours = getattr(skscale, name)().fit(dX)
+    ref = reference(name, X)
+    assert_same_fit(ours, ref)
+    out = ours.transform(dX)
+    assert isinstance(out, da.Array)
+    assert out.chunks[0] == dX.chunks[0]
+    assert_allclose(out.compute(), ref.transform(X), rtol=1e-12, atol=1e-12)
+    if hasattr(ours, "inverse_transform"):
+        back = ours.inverse_transform(out)
+        assert isinstance(back, da.Array)
+        assert_allclose(back.compute(), X, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
+def test_dataframe_on_the_cluster_keeps_names_and_partitions(name, client, rng):
+    df = pd.DataFrame(data(rng), columns=["a", "b", "c", "d"])
+    ddf = dd.from_pandas(df, npartitions=5)
+    ours = getattr(skscale, name)().fit(ddf)
+    ref = reference(name, df)
+    assert list(ours.feature_names_in_) == ["a", "b", "c", "d"]
+    assert_same_fit(ours, ref)
+    out = ours.transform(ddf)
+    assert isinstance(out, dd.DataFrame)
+    assert out.npartitions == ddf.npartitions
+    assert list(out.columns) == ["a", "b", "c", "d"]
+    assert_allclose(out.compute().to_numpy(), ref.transform(df), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "name", ["StandardScaler", "MinMaxScaler", "MiniBatchStandardizer"]
+)
+def test_weights_as_a_dask_array_aligned_with_the_rows(name, client, rng):
+    X = data(rng)
+    w = rng.uniform(0.0, 3.0, size=len(X))
+    ours = getattr(skscale, name)().fit(
+        da.from_array(X, chunks=(200, 4)), sample_weight=da.from_array(w, chunks=200)
+    )
+    assert_same_fit(ours, reference(name, X, sample_weight=w))
+
+
+def test_running_statistics_take_each_block_as_a_batch_in_order(client, rng):
+    X = data(rng, nan=False)
+    ours = skscale.MiniBatchStandardizer(momentum=0.3).fit(
+        da.from_array(X, chunks=(150, 4))
+    )
+    ref = skscale.MiniBatchStandardizer(momentum=0.3)
+    for start in range(0, len(X), 150):
+        ref.partial_fit(X[start : start + 150])
+    assert_allclose(ours.mean_, ref.mean_, rtol=1e-13)
+    assert_allclose(ours.var_, ref.var_, rtol=1e-13)
+    assert ours.n_batches_seen_ == ref.n_batches_seen_ == 7
+
+
+def test_partial_fit_with_dask_batches_equals_numpy(client, rng):
+    X = data(rng)
+    est = skscale.StandardScaler()
+    est.partial_fit(da.from_array(X[:400], chunks=(100, 4)))
+    est.partial_fit(X[400:700])
+    est.partial_fit(da.from_array(X[700:], chunks=(64, 4)))
+    assert_same_fit(est, reference("StandardScaler", X))
+
+
+class Counter(Callback):
+    """Counts computes and tasks run by the local schedulers."""
+
+    def __init__(self):
+        super().__init__()
+        self.computes = 0
+        self.tasks = 0
+
+    def _start(self, dsk):
+        self.computes += 1
+
+    def _posttask(self, key, result, dsk, state, id):
+        self.tasks += 1
+
+
+def test_fit_reads_the_data_once_and_transform_computes_nothing(rng):
+    X = data(rng)
+    loads = []
+
+    def load(block):
+        if block.size:  # dask also calls it once on an empty block, for metadata
+            loads.append(block.shape)
+        return block
+
+    dX = da.from_array(X, chunks=(100, 4)).map_blocks(load, dtype=X.dtype)
+    with dask.config.set(scheduler="sync"), Counter() as counter:
+        est = skscale.StandardScaler().fit(dX)
+        assert counter.computes == 1
+        assert len(loads) == dX.numblocks[0]
+        counter.tasks = 0
+        out = est.transform(dX)
+        back = est.inverse_transform(out)
+        assert counter.tasks == 0 and counter.computes == 1
+        assert isinstance(back, da.Array)
+    assert_same_fit(est, reference("StandardScaler", X))
+
+
+def test_a_lost_worker_does_not_change_the_result(client, rng):
+    X = data(rng, n=4_000)
+
+    def slow(block):
+        time.sleep(0.05)
+        return block
+
+    dX = da.from_array(X, chunks=(100, 4)).map_blocks(slow, dtype=X.dtype)
+    pids = client.run(os.getpid)
+    victim = pids[sorted(pids)[0]]
+
+    def kill_soon():
+        time.sleep(0.3)
+        os.kill(victim, signal.SIGKILL)  # the nanny starts a new worker
+
+    killer = threading.Thread(target=kill_soon)
+    killer.start()
+    est = skscale.StandardScaler().fit(dX)
+    killer.join()
+    assert_same_fit(est, reference("StandardScaler", X))
+    client.wait_for_workers(2, timeout=30)
+
+
+def test_mismatched_features_raise_clear_errors(client, rng):
+    df = pd.DataFrame(data(rng), columns=["a", "b", "c", "d"])
+    est = skscale.StandardScaler().fit(dd.from_pandas(df, npartitions=2))
+    with pytest.raises(ValueError, match="feature names should match"):
+        est.transform(dd.from_pandas(df[["b", "a", "c", "d"]], npartitions=2))
+    with pytest.raises(ValueError, match="X has 3 features"):
+        est.transform(da.from_array(df.to_numpy()[:, :3], chunks=(100, 3)))
+    with pytest.raises(ValueError, match="sample_weight"):
+        skscale.StandardScaler().fit(
+            da.from_array(df.to_numpy(), chunks=(100, 4)),
+            sample_weight=da.from_array(np.ones(len(df)), chunks=300),
+        )
+
+
+def test_infinity_in_a_block_raises_and_changes_nothing(client, rng):
+    X = data(rng, nan=False)
+    est = skscale.StandardScaler().fit(X)
+    before = est.mean_.copy()
+    X[500, 2] = np.inf
+    with pytest.raises(ValueError, match="column 2"):
+        est.partial_fit(da.from_array(X, chunks=(100, 4)))
+    assert_allclose(est.mean_, before, rtol=0)
+
+
+def test_too_old_dask_gives_a_clear_error(monkeypatch, rng):
+    monkeypatch.setattr(dask, "__version__", "2023.6.0")
+    with pytest.raises(ImportError, match=r"skscale needs dask >= 2024\.1"):
+        skscale.StandardScaler().fit(da.from_array(data(rng), chunks=(100, 4)))
+
+
+def test_skscale_does_not_import_dask():
+    code = "import skscale, sys; assert 'dask' not in sys.modules, 'dask imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
