@@ -3,6 +3,7 @@
 import runpy
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 EXAMPLES_DIR = Path(__file__).parent.parent / "examples"
@@ -28,3 +29,13 @@ def test_drift_example_running_estimate_follows_the_drift(tmp_path):
     error_cumulative, error_running = module["main"](str(path))
     assert error_running < error_cumulative / 3
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_dask_example_writes_standardized_data(tmp_path):
+    pytest.importorskip("dask.dataframe")
+    module = runpy.run_path(str(EXAMPLES_DIR / "dask_parquet.py"))
+    scaler, scaled = module["main"](str(tmp_path))
+    assert list(scaled.columns) == list(scaler.feature_names_in_)
+    np.testing.assert_allclose(scaled.mean().to_numpy(), 0.0, atol=1e-12)
+    np.testing.assert_allclose(scaled.std(ddof=0).to_numpy(), 1.0, rtol=1e-12)
+    assert (tmp_path / "scaled").is_dir()
