@@ -59,22 +59,24 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     # The transform: each hook reads a block ``src`` and writes float64 ``dst``
     # (which may be ``src`` itself), so the values go straight to the output.
+    # The kernel may view a block's rows several at a time as one long row;
+    # ``cols`` then repeats a per-feature vector to match.
 
     def _set_affine(self, center, scale):
         self.center_ = center
         self.scale_ = scale
 
-    def _forward(self, src, dst):
-        np.subtract(src, self.center_, out=dst)
-        np.divide(dst, self.scale_, out=dst)
+    def _forward(self, src, dst, cols):
+        np.subtract(src, cols(self.center_), out=dst)
+        np.divide(dst, cols(self.scale_), out=dst)
         self._clip(dst)
 
     def _clip(self, X):
         """Clip transformed values in place (only where a ``clip`` option asks)."""
 
-    def _backward(self, src, dst):
-        np.multiply(src, self.scale_, out=dst)
-        np.add(dst, self.center_, out=dst)
+    def _backward(self, src, dst, cols):
+        np.multiply(src, cols(self.scale_), out=dst)
+        np.add(dst, cols(self.center_), out=dst)
 
     # -- fitting ----------------------------------------------------------------
 

@@ -73,12 +73,12 @@ class MaxAbsScaler(_ColumnScaler):
     def _centers(self):
         return False
 
-    def _forward(self, src, dst):
-        np.divide(src, self.scale_, out=dst)
+    def _forward(self, src, dst, cols):
+        np.divide(src, cols(self.scale_), out=dst)
         self._clip(dst)
 
-    def _backward(self, src, dst):
-        np.multiply(src, self.scale_, out=dst)
+    def _backward(self, src, dst, cols):
+        np.multiply(src, cols(self.scale_), out=dst)
 
     def _clip(self, X):
         if self.clip:

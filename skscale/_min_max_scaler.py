@@ -121,20 +121,20 @@ class MinMaxScaler(_ColumnScaler):
             self.scale_ = (high - low) / scale
             self.min_ = low - center * self.scale_
 
-    def _forward(self, src, dst):
+    def _forward(self, src, dst, cols):
         low, high = self.feature_range
-        np.subtract(src, self.center_, out=dst)
-        dst /= self._range
+        np.subtract(src, cols(self.center_), out=dst)
+        dst /= cols(self._range)
         dst *= float(high) - float(low)
         dst += float(low)
         self._clip(dst)
 
-    def _backward(self, src, dst):
+    def _backward(self, src, dst, cols):
         low, high = self.feature_range
         np.subtract(src, float(low), out=dst)
         dst /= float(high) - float(low)
-        dst *= self._range
-        dst += self.center_
+        dst *= cols(self._range)
+        dst += cols(self.center_)
 
     def _clip(self, X):
         if self.clip:

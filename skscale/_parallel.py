@@ -91,14 +91,19 @@ def scratch(name, shape, dtype=None):
     return buffer[:size].reshape(shape)
 
 
-def transform_blocks(X, out, function, *, check_infinite=True):
+def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True):
     """Write ``function`` of each row block of X into the same rows of ``out``.
 
-    ``function(src, dst)`` reads a block of X (any float dtype) and writes float64
-    values into ``dst``; for a float64 ``out`` that is the output block itself
-    (``src`` when transforming in place), otherwise a per-thread float64 scratch
-    block that is then cast into ``out``, so half and single precision are
-    computed in float64 without a full-size float64 copy.
+    ``function(src, dst, cols)`` reads a block of X (any float dtype) and writes
+    float64 values into ``dst``; for a float64 ``out`` that is the output block
+    itself (``src`` when transforming in place), otherwise a per-thread float64
+    scratch block that is then cast into ``out``, so half and single precision
+    are computed in float64 without a full-size float64 copy.
+
+    An ``elementwise`` function (each value depends on its column only) gets
+    C-contiguous blocks viewed ``k`` rows at a time as rows of ``k * p`` values,
+    where numpy's loops run faster, and ``cols`` repeats a per-column vector to
+    that length; otherwise ``cols`` returns its argument.
 
     Returns a boolean mask of the columns of X holding an infinite value,
     detected in the same pass (a column sum over the cached block), when
@@ -106,19 +111,33 @@ def transform_blocks(X, out, function, *, check_infinite=True):
     """
     n_rows, n_columns = X.shape
     direct = out.dtype == np.float64
+    k = ROW_ELEMENTS // max(n_columns, 1)
+    widen = elementwise and k > 1 and X.flags.c_contiguous and out.flags.c_contiguous
+
+    def same(vector):
+        return vector
+
+    def tiled(vector):
+        return np.tile(vector, k)
 
     def work(rows):
-        src = X[rows]
+        src, dst, cols = X[rows], out[rows], same
+        if widen and src.shape[0] % k == 0:
+            src = src.reshape(-1, k * n_columns)
+            dst = dst.reshape(-1, k * n_columns)
+            cols = tiled
         infinite = None
         with np.errstate(all="ignore"):
-            if check_infinite and not np.isfinite(np.sum(src, dtype=np.float64)):
-                infinite = np.isinf(src).any(axis=0)
+            # A sum in the block's own dtype: no cast. An overflow of finite
+            # values only sends the block to the exact test.
+            if check_infinite and not np.isfinite(np.sum(src)):
+                infinite = np.isinf(X[rows]).any(axis=0)
             if direct:
-                function(src, out[rows])
+                function(src, dst, cols)
             else:
                 wide = scratch("transform", src.shape)
-                function(src, wide)
-                out[rows] = wide
+                function(src, wide, cols)
+                dst[...] = wide
         return infinite
 
     found = np.zeros(n_columns, dtype=bool)

@@ -192,10 +192,10 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
             X.data[...] = values
             return X
 
-        def normalize(src, dst):
+        def normalize(src, dst, cols):
             np.divide(src, _row_norms(src, p)[:, np.newaxis], out=dst)
 
-        return transform_dense(self, X, original, copy, normalize)
+        return transform_dense(self, X, original, copy, normalize, elementwise=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

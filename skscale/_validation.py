@@ -180,7 +180,7 @@ def wrap_like_transform_output(estimator, data, original_input, columns):
     raise ValueError(f"unsupported output container {container!r}")
 
 
-def transform_dense(estimator, X, original, copy, function):
+def transform_dense(estimator, X, original, copy, function, elementwise=True):
     """Run a block kernel over X into a new array, or in place.
 
     A new output is allocated only when a copy is asked for and validation did
@@ -193,7 +193,8 @@ def transform_dense(estimator, X, original, copy, function):
     else:
         raise_if_infinite(estimator, infinite_features(X))
         out = X
-    raise_if_infinite(estimator, transform_blocks(X, out, function))
+    found = transform_blocks(X, out, function, elementwise=elementwise)
+    raise_if_infinite(estimator, found)
     return out
 
 
