@@ -5,6 +5,7 @@ from ._max_abs_scaler import MaxAbsScaler
 from ._mean_normalization_scaler import MeanNormalizationScaler
 from ._min_max_scaler import MinMaxScaler
 from ._minibatch_standardizer import MiniBatchStandardizer
+from ._persistence import dump, from_dict, load, to_dict
 from ._standard_scaler import StandardScaler
 from ._unit_length_normalizer import UnitLengthNormalizer
 
@@ -18,6 +19,10 @@ __all__ = [
     "StandardScaler",
     "UnitLengthNormalizer",
     "config_context",
+    "dump",
+    "from_dict",
     "get_config",
+    "load",
     "set_config",
+    "to_dict",
 ]

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._dask import is_dask_collection
 from ._stats import FeatureStats
@@ -20,11 +20,11 @@ from ._validation import (
     check_bool,
     check_sample_weight,
     feature_list,
-    float_dtypes,
     infinite_features,
     raise_if_infinite,
     sparse_columns,
     transform_dense,
+    validate_x,
     wrap_like_transform_output,
 )
 
@@ -154,14 +154,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _validate_fit_input(self, X, sample_weight, reset):
         self._refuse_sparse(X)
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse=("csr", "csc"),
-            dtype=float_dtypes(X),
-            ensure_all_finite=False,
-        )
+        X = validate_x(self, X, reset=reset)
         weight = check_sample_weight(sample_weight, X.shape[0], require_nonzero=reset)
         return X, weight
 
@@ -309,23 +302,16 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _validate_for_transform(self, X, copy, reset_names):
         self._refuse_sparse(X)
-        options = dict(
-            accept_sparse=("csr", "csc"),
-            dtype=float_dtypes(X),
-            copy=False,
-            force_writeable=not copy,
-            ensure_all_finite=False,
-        )
         if reset_names:
             # Scaled data need not carry the input's column names.
-            X = check_array(X, **options)
+            X = validate_x(self, X, copy=copy)
             if X.shape[1] != self.n_features_in_:
                 raise ValueError(
                     f"X has {X.shape[1]} features, but {type(self).__name__} is "
                     f"expecting {self.n_features_in_} features as input."
                 )
         else:
-            X = validate_data(self, X, reset=False, **options)
+            X = validate_x(self, X, reset=False, copy=copy)
         return X
 
     def _warn_unobserved(self):

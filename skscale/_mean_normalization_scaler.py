@@ -64,11 +64,11 @@ class MeanNormalizationScaler(_ColumnScaler):
             "mean_": stats.mean,
             "data_min_": stats.min,
             "data_max_": stats.max,
-            "data_range_": stats.max - stats.min,
+            "data_range_": stats.range,
         }
 
     def _center_and_scale(self, stats):
-        return stats.mean, stats.max - stats.min
+        return stats.mean, stats.range
 
     def _sparse_advice(self):
         return (

@@ -105,11 +105,11 @@ class MinMaxScaler(_ColumnScaler):
         return {
             "data_min_": stats.min,
             "data_max_": stats.max,
-            "data_range_": stats.max - stats.min,
+            "data_range_": stats.range,
         }
 
     def _center_and_scale(self, stats):
-        return stats.min, stats.max - stats.min
+        return stats.min, stats.range
 
     def _set_affine(self, center, scale):
         low, high = (float(b) for b in self.feature_range)

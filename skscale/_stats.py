@@ -69,7 +69,8 @@ class FeatureStats:
         Smallest and largest observed entry (zero-weight rows are not observed).
     moments : int
         How many moments were asked for: below 2, ``std0`` is NaN; below 1,
-        ``mean`` is NaN too, whatever the path that computed them.
+        ``mean`` is NaN too, whatever the path that computed them, except for a
+        constant feature, whose mean is its value and std0 zero.
     """
 
     n_rows: int
@@ -191,6 +192,12 @@ class FeatureStats:
         object.__setattr__(self, "mean", np.where(constant, self.min, mean))
         object.__setattr__(self, "std0", std0)
         return self
+
+    @property
+    def range(self):
+        """``max - min``: inf where the range itself is beyond float64."""
+        with np.errstate(over="ignore"):
+            return self.max - self.min
 
     @property
     def infinite(self):

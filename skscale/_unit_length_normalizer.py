@@ -5,7 +5,6 @@ from numbers import Real
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import check_array, validate_data
 
 from ._dask import is_dask_collection
 from ._parallel import scratch
@@ -14,10 +13,10 @@ from ._validation import (
     canonical_sparse,
     check_bool,
     check_sample_weight,
-    float_dtypes,
     infinite_features,
     raise_if_infinite,
     transform_dense,
+    validate_x,
 )
 
 _NAMED_NORMS = {"l1": 1.0, "l2": 2.0, "max": np.inf}
@@ -134,14 +133,7 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
                 _, names, n_features = _dask._row_blocks(X)
                 _dask.check_features(self, names, n_features, reset)
                 return self
-            X = validate_data(
-                self,
-                X,
-                reset=reset,
-                accept_sparse=("csr", "csc"),
-                dtype=float_dtypes(X),
-                ensure_all_finite=False,
-            )
+            X = validate_x(self, X, reset=reset)
             raise_if_infinite(self, infinite_features(X))
             check_sample_weight(sample_weight, X.shape[0], require_nonzero=reset)
         return self
@@ -171,17 +163,7 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         p = self._p()
         copy = self.copy if copy is None else copy
         original = X
-        options = dict(
-            accept_sparse=("csr", "csc"),
-            dtype=float_dtypes(X),
-            copy=False,
-            force_writeable=not copy,
-            ensure_all_finite=False,
-        )
-        if check_names:
-            X = validate_data(self, X, reset=False, **options)
-        else:
-            X = check_array(X, **options)
+        X = validate_x(self, X, reset=False if check_names else None, copy=copy)
         if sparse.issparse(X):
             raise_if_infinite(self, infinite_features(X))
             X = canonical_sparse(X, copy)

@@ -8,6 +8,7 @@ from numbers import Real
 import numpy as np
 from scipy import sparse
 from sklearn import get_config
+from sklearn.utils.validation import check_array, validate_data
 
 from ._parallel import row_blocks, transform_blocks
 
@@ -26,6 +27,45 @@ def float_dtypes(X):
         if len(kinds) == 1 and kinds <= _NARROW.keys():
             return _NARROW[kinds.pop()]
     return FLOAT_DTYPES
+
+
+def validate_x(estimator, X, *, reset=None, copy=True):
+    """X as a float array (or CSR/CSC matrix), through scikit-learn's validation.
+
+    ``reset`` True or False also sets or checks the estimator's feature count
+    and names (``validate_data``); None checks the values only (``check_array``).
+    ``copy=False`` promises to write into X, which must then be writeable.
+    What numpy would convert with a loss or a stray exception is refused with
+    a ValueError first: complex columns of a DataFrame (whose imaginary part a
+    cast would drop with only a warning) and integers beyond float64.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and not isinstance(X, np.ndarray):
+        complex_columns = [
+            str(name)
+            for name, dtype in zip(getattr(X, "columns", []), dtypes, strict=False)
+            if getattr(dtype, "kind", None) == "c"
+        ]
+        if complex_columns:
+            raise ValueError(
+                f"Complex data not supported: column {', '.join(complex_columns)} "
+                "holds complex numbers; pass their real part or magnitude"
+            )
+    options = dict(
+        accept_sparse=("csr", "csc"),
+        dtype=float_dtypes(X),
+        copy=False,
+        force_writeable=not copy,
+        ensure_all_finite=False,
+    )
+    try:
+        if reset is None:
+            return check_array(X, **options)
+        return validate_data(estimator, X, reset=reset, **options)
+    except OverflowError as exc:
+        raise ValueError(
+            f"X holds a number too large for float64 ({exc}); scale it down first"
+        ) from exc
 
 
 def canonical_sparse(X, copy):
@@ -88,8 +128,13 @@ def check_sample_weight(sample_weight, n_samples, *, require_nonzero):
     if isinstance(sample_weight, Real) and not isinstance(sample_weight, bool):
         sample_weight = np.full(n_samples, float(sample_weight))
     try:
-        weight = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+        weight = np.asarray(sample_weight)
+        if weight.dtype.kind == "c":
+            raise ValueError("sample_weight must be real numbers, got complex ones")
+        weight = weight.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        if "complex" in str(exc):
+            raise
         raise ValueError(
             f"sample_weight must be an array of numbers, got {type(sample_weight)}"
         ) from exc
@@ -106,6 +151,12 @@ def check_sample_weight(sample_weight, n_samples, *, require_nonzero):
         raise ValueError("sample_weight contains NaN or infinite values")
     if (weight < 0).any():
         raise ValueError("sample_weight contains negative values")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(weight.sum()):
+            raise ValueError(
+                "sample_weight sums beyond the float64 range; divide the weights "
+                "by a constant (only their ratios matter)"
+            )
     if require_nonzero and n_samples and not weight.any():
         raise ValueError(
             "sample_weight: all weights are zero; at least one non-zero weight "

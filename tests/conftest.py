@@ -6,8 +6,16 @@ from sklearn.base import BaseEstimator
 
 import skscale
 
-# Public names that are not estimators: the configuration functions.
-CONFIG_FUNCTIONS = {"config_context", "get_config", "set_config"}
+# Public names that are not estimators: configuration and persistence functions.
+NON_ESTIMATORS = {
+    "config_context",
+    "dump",
+    "from_dict",
+    "get_config",
+    "load",
+    "set_config",
+    "to_dict",
+}
 ESTIMATOR_NAMES = [
     name
     for name in skscale.__all__
