@@ -1,0 +1,767 @@
+"""Safe persistence: estimators to and from a documented, versioned JSON schema.
+
+A saved estimator is a plain JSON document (``docs/persistence.md`` describes it
+field by field): its class name, its parameters, and, when fitted, its feature
+names, the mergeable statistics of the core and the transform's parameters.
+Loading reads nothing but that document: it builds one of skscale's own
+estimator classes (an allow-list), never unpickles, imports or evaluates
+anything, validates every field, rebuilds the fitted state with the estimator's
+own code and checks it against the stored transform parameters bit for bit.
+"""
+
+import json
+import math
+import os
+import secrets
+from contextlib import contextmanager, suppress
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._base import _ColumnScaler
+from ._max_abs_scaler import MaxAbsScaler
+from ._mean_normalization_scaler import MeanNormalizationScaler
+from ._min_max_scaler import MinMaxScaler
+from ._minibatch_standardizer import MiniBatchStandardizer
+from ._standard_scaler import StandardScaler
+from ._stats import FeatureStats
+from ._unit_length_normalizer import UnitLengthNormalizer
+from ._validation import _lock_of, check_bool
+
+SCHEMA_VERSION = 1
+
+# The only classes a document may name. Nothing else is ever built or imported.
+_CLASSES = {
+    cls.__name__: cls
+    for cls in (
+        MaxAbsScaler,
+        MeanNormalizationScaler,
+        MinMaxScaler,
+        MiniBatchStandardizer,
+        StandardScaler,
+        UnitLengthNormalizer,
+    )
+}
+
+_TOP_KEYS = ("schema_version", "skscale_version", "class", "params", "fitted")
+_STATS_ARRAYS = ("count", "weight", "mean", "std0", "min", "max")
+# Non-finite floats, which JSON cannot write as numbers.
+_SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def to_dict(estimator):
+    """Describe an estimator as a JSON-compatible dict of the documented schema.
+
+    The dict holds only strings, numbers, booleans, None, lists and dicts, and
+    no NaN or infinite float (those are the strings ``"NaN"``, ``"Infinity"``
+    and ``"-Infinity"``), so ``json.dumps(..., allow_nan=False)`` writes it as
+    standard JSON. :func:`from_dict` rebuilds the estimator from it.
+
+    Parameters
+    ----------
+    estimator : skscale estimator
+        Fitted or not.
+
+    Returns
+    -------
+    document : dict
+        ``schema_version``, ``skscale_version``, ``class``, ``params`` and
+        ``fitted`` (None when not fitted); see ``docs/persistence.md``.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` is not an instance of a skscale estimator class.
+    ValueError
+        If a parameter is not a JSON value, or if the fitted attributes do not
+        follow from the statistics and the parameters (a parameter changed with
+        ``set_params`` after fitting): such a document could not be loaded.
+
+    See Also
+    --------
+    from_dict : Rebuild the estimator.
+    dump : Write the document to a file.
+
+    Examples
+    --------
+    >>> from skscale import StandardScaler
+    >>> from skscale._persistence import to_dict
+    >>> document = to_dict(StandardScaler().fit([[1.0], [3.0]]))
+    >>> document["class"], document["params"]["with_mean"]
+    ('StandardScaler', True)
+    >>> document["fitted"]["attributes"]["scale_"]
+    [1.0]
+    """
+    cls = type(estimator)
+    name = cls.__name__
+    if _CLASSES.get(name) is not cls:
+        raise TypeError(
+            f"to_dict saves skscale estimators only ({', '.join(_CLASSES)}), "
+            f"got {cls.__module__}.{cls.__qualname__}"
+        )
+    from . import __version__
+
+    # Under the lock that fit and partial_fit take: a consistent snapshot even
+    # while another thread trains the estimator.
+    with _lock_of(estimator):
+        document = _describe(estimator, name, __version__)
+    # Write nothing that cannot be read back.
+    try:
+        from_dict(document)
+    except ValueError as exc:
+        raise ValueError(f"cannot save {estimator!r}: {exc}") from None
+    return document
+
+
+def _describe(estimator, name, version):
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "skscale_version": version,
+        "class": name,
+        "params": {
+            key: _encode_param(value, key)
+            for key, value in estimator.get_params(deep=False).items()
+        },
+        "fitted": (
+            _encode_fitted(estimator) if hasattr(estimator, "n_features_in_") else None
+        ),
+    }
+
+
+def from_dict(document):
+    """Build an estimator from a document written by :func:`to_dict`.
+
+    Only skscale's own estimator classes are built; nothing named in the
+    document is imported or evaluated. Every field is validated, the fitted
+    state is rebuilt from the statistics by the estimator's own code, and the
+    rebuilt transform parameters must equal the stored ones bit for bit.
+
+    Parameters
+    ----------
+    document : dict
+        A parsed JSON document of the schema in ``docs/persistence.md``.
+
+    Returns
+    -------
+    estimator : skscale estimator
+        A new, complete estimator: fitted if the document is.
+
+    Raises
+    ------
+    ValueError
+        Naming what is wrong: not an object, a missing or unknown key, an
+        unknown class, a wrong type, an array of the wrong length, a NaN or
+        non-positive scale, an invalid parameter, inconsistent values, or a
+        schema version newer than this skscale reads.
+
+    See Also
+    --------
+    to_dict : Describe an estimator.
+    load : Read a document from a file.
+
+    Examples
+    --------
+    >>> from skscale import MinMaxScaler
+    >>> from skscale._persistence import from_dict, to_dict
+    >>> scaler = MinMaxScaler(feature_range=(-1, 1)).fit([[0.0], [4.0]])
+    >>> from_dict(to_dict(scaler)).transform([[1.0]])
+    array([[-0.5]])
+    >>> from_dict({**to_dict(scaler), "class": "os.system"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid skscale document: unknown class 'os.system'; ...
+    """
+    try:
+        return _build(document)
+    except ValueError as exc:
+        raise ValueError(f"invalid skscale document: {exc}") from None
+
+
+def dump(estimator, path):
+    """Save an estimator to a JSON file, atomically.
+
+    The file is written in full to a temporary file in the same folder, then
+    renamed over ``path``: a reader never sees half a file, and a failure
+    leaves any previous file as it was.
+
+    Parameters
+    ----------
+    estimator : skscale estimator
+        Fitted or not.
+    path : str or os.PathLike
+        The file to write (replaced if it exists).
+
+    See Also
+    --------
+    load : Read the file back.
+    to_dict : The document that is written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skscale import StandardScaler
+    >>> from skscale._persistence import dump, load
+    >>> scaler = StandardScaler().fit([[1.0], [3.0]])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "scaler.json")
+    ...     dump(scaler, path)
+    ...     load(path).transform([[2.0], [5.0]])
+    array([[0.],
+           [3.]])
+    """
+    text = _json_text(to_dict(estimator)) + "\n"
+    with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def load(path):
+    """Load an estimator saved by :func:`dump`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A JSON file of the schema in ``docs/persistence.md``.
+
+    Returns
+    -------
+    estimator : skscale estimator
+        A new, complete estimator: fitted if the saved one was.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read (FileNotFoundError if it does not exist).
+    ValueError
+        If the file is not standard JSON (NaN and Infinity tokens and duplicate
+        keys included) or not a valid document, saying what is wrong; see
+        :func:`from_dict`.
+
+    See Also
+    --------
+    dump : Save an estimator.
+    from_dict : Build an estimator from a parsed document.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skscale._persistence import load
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "scaler.json")
+    ...     with open(path, "w") as f:
+    ...         _ = f.write('{"class": "pickle.loads"}')
+    ...     load(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...scaler.json: invalid skscale document: missing key ...
+    """
+    name = os.fspath(path)
+    with open(name, "rb") as f:
+        raw = f.read()
+    try:
+        document = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{name}: not a UTF-8 text file ({exc.reason} at byte {exc.start})"
+        ) from None
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        raise ValueError(f"{name}: not valid JSON: {exc}") from None
+    try:
+        return from_dict(document)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a new temporary file next to ``path``; rename it to ``path`` on success.
+
+    Whatever the body writes to the temporary path replaces ``path`` at once
+    when the body returns (after an fsync); if the body raises, the temporary
+    file is removed and ``path`` is left as it was.
+    """
+    target = os.path.abspath(os.fspath(path))
+    folder, name = os.path.split(target)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"no such folder: {folder!r}")
+    while True:
+        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            break
+        except FileExistsError:
+            continue
+    try:
+        yield temporary
+        fd = os.open(temporary, os.O_RDWR)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.remove(temporary)
+        raise
+
+
+# -- writing --------------------------------------------------------------------
+
+
+def _json_text(value, depth=0):
+    """Standard JSON, one key per line and each array on one line."""
+    if isinstance(value, dict) and value:
+        pad = "  " * (depth + 1)
+        items = ",\n".join(
+            f"{pad}{json.dumps(key)}: {_json_text(item, depth + 1)}"
+            for key, item in value.items()
+        )
+        return "{\n" + items + "\n" + "  " * depth + "}"
+    return json.dumps(value, allow_nan=False, ensure_ascii=False)
+
+
+def _encode_float(value):
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def _encode_floats(values):
+    return [_encode_float(v) for v in np.asarray(values, dtype=np.float64).tolist()]
+
+
+def _encode_ints(values):
+    return [int(v) for v in np.asarray(values).tolist()]
+
+
+def _encode_param(value, name):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real):
+        return _encode_float(value)
+    if isinstance(value, tuple | list):
+        return [_encode_param(v, name) for v in value]
+    raise ValueError(
+        f"parameter {name}={value!r} cannot be saved: only None, bools, numbers, "
+        "strings and lists of them can"
+    )
+
+
+def _public_arrays(estimator):
+    """The per-feature arrays a user reads (``mean_``, ``scale_``, ...), by name."""
+    return {
+        key: value
+        for key, value in vars(estimator).items()
+        if key.endswith("_")
+        and not key.startswith("_")
+        and key != "feature_names_in_"
+        and isinstance(value, np.ndarray)
+    }
+
+
+def _encode_fitted(estimator):
+    names = getattr(estimator, "feature_names_in_", None)
+    fitted = {
+        "n_features_in": int(estimator.n_features_in_),
+        "feature_names_in": None if names is None else [str(n) for n in names],
+    }
+    if not isinstance(estimator, _ColumnScaler):
+        return fitted
+    stats = estimator.stats_
+    fitted["attributes"] = {
+        key: _encode_floats(value) for key, value in _public_arrays(estimator).items()
+    }
+    fitted["stats"] = {
+        "n_rows": int(stats.n_rows),
+        "moments": int(stats.moments),
+        "count": _encode_ints(stats.count),
+        **{key: _encode_floats(getattr(stats, key)) for key in _STATS_ARRAYS[1:]},
+    }
+    if isinstance(estimator, MiniBatchStandardizer):
+        n_updates = np.asarray(estimator._n_updates)
+        fitted["minibatch"] = {
+            "n_batches_seen": int(estimator.n_batches_seen_),
+            "n_mean_updates": _encode_ints(n_updates[0]),
+            "n_var_updates": _encode_ints(n_updates[1]),
+        }
+        if estimator.momentum is not None:
+            fitted["minibatch"]["mean"] = _encode_floats(estimator.mean_)
+            fitted["minibatch"]["std"] = _encode_floats(estimator._std)
+    return fitted
+
+
+# -- reading --------------------------------------------------------------------
+
+
+def _refuse_constant(token):
+    raise ValueError(
+        f"{token} is not standard JSON; a non-finite number is written as the "
+        'string "NaN", "Infinity" or "-Infinity"'
+    )
+
+
+def _unique_keys(pairs):
+    document = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"duplicate key {key!r}")
+        document[key] = value
+    return document
+
+
+def _json_type(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, Integral | Real):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _object(value, where, keys):
+    """``value`` as a dict with exactly ``keys``."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be a JSON object, got {_json_type(value)}")
+    inside = f" in {where}" if where != "the document" else ""
+    for key in value:
+        if key not in keys:
+            raise ValueError(
+                f"unknown key {key!r}{inside}; expected the keys {', '.join(keys)}"
+            )
+    for key in keys:
+        if key not in value:
+            raise ValueError(f"missing key {key!r}{inside}")
+    return value
+
+
+def _integer(value, where, low=0, high=_INT64_MAX):
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise ValueError(f"{where} must be an integer, got {_json_type(value)}")
+    if not low <= value <= high:
+        bounds = f">= {low}" if high == _INT64_MAX else f"between {low} and {high}"
+        raise ValueError(f"{where} must be an integer {bounds}, got {value}")
+    return int(value)
+
+
+def _float(value, where):
+    if isinstance(value, str):
+        if value in _SPECIAL:
+            return _SPECIAL[value]
+        raise ValueError(
+            f'{where} must be a number, "NaN", "Infinity" or "-Infinity", '
+            f"got the string {value!r}"
+        )
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ValueError(f"{where} must be a number, got {_json_type(value)}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(
+            f'{where} is a non-finite number; write it as the string "NaN", '
+            '"Infinity" or "-Infinity"'
+        )
+    return value
+
+
+def _array(value, where, n, element):
+    if not isinstance(value, list):
+        raise ValueError(f"{where} must be an array, got {_json_type(value)}")
+    if len(value) != n:
+        raise ValueError(
+            f"{where} has {len(value)} entries, expected {n} (n_features_in)"
+        )
+    return [element(v, f"{where}[{i}]") for i, v in enumerate(value)]
+
+
+def _floats(value, where, n):
+    return np.array(_array(value, where, n, _float), dtype=np.float64)
+
+
+def _counts(value, where, n, high=_INT64_MAX):
+    return np.array(
+        _array(value, where, n, lambda v, w: _integer(v, w, 0, high)), dtype=np.int64
+    )
+
+
+def _first(mask):
+    return int(np.flatnonzero(mask)[0])
+
+
+def _require(ok, where, values, rule):
+    """Raise naming the first entry of ``values`` where ``ok`` is False."""
+    if not np.all(ok):
+        i = _first(~np.asarray(ok))
+        value = values[i]
+        shown = int(value) if isinstance(value, Integral) else _encode_float(value)
+        raise ValueError(f"{where}[{i}] {rule}, got {shown!r}")
+
+
+def _decode_param(value, where):
+    if isinstance(value, list):
+        return tuple(_decode_param(v, f"{where}[{i}]") for i, v in enumerate(value))
+    if isinstance(value, str):
+        return _SPECIAL.get(value, value)
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real):
+        return _float(value, where)
+    raise ValueError(
+        f"{where} must be null, a boolean, a number, a string or an array of "
+        f"them, got {_json_type(value)}"
+    )
+
+
+def _check_params(estimator):
+    check = getattr(estimator, "_check_params", None)
+    if check is not None:
+        check()
+    else:  # UnitLengthNormalizer checks its parameters in fit: the norm, then copy.
+        estimator._p()
+        check_bool(estimator.copy, "copy")
+
+
+def _build(document):
+    if not isinstance(document, dict):
+        raise ValueError(
+            f"the document must be a JSON object, got {_json_type(document)}"
+        )
+    if "schema_version" in document:
+        # Checked first: a newer schema may have other keys.
+        version = _integer(document["schema_version"], "schema_version", low=1)
+        if version > SCHEMA_VERSION:
+            raise ValueError(
+                f"schema_version {version} is newer than this skscale reads "
+                f"({SCHEMA_VERSION}); upgrade skscale to load this file"
+            )
+    _object(document, "the document", _TOP_KEYS)
+    if not isinstance(document["skscale_version"], str):
+        raise ValueError(
+            "skscale_version must be a string, got "
+            f"{_json_type(document['skscale_version'])}"
+        )
+    name = document["class"]
+    if not isinstance(name, str):
+        raise ValueError(f"class must be a string, got {_json_type(name)}")
+    if name not in _CLASSES:
+        raise ValueError(
+            f"unknown class {name!r}; skscale loads only {', '.join(_CLASSES)}"
+        )
+    cls = _CLASSES[name]
+    keys = tuple(cls().get_params(deep=False))
+    params = _object(document["params"], "params", keys)
+    estimator = cls(
+        **{key: _decode_param(params[key], f"params.{key}") for key in keys}
+    )
+    try:
+        _check_params(estimator)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"params: {exc}") from None
+    if document["fitted"] is None:
+        return estimator
+    _restore_fitted(estimator, document["fitted"])
+    return estimator
+
+
+def _restore_fitted(estimator, fitted):
+    column_scaler = isinstance(estimator, _ColumnScaler)
+    minibatch = isinstance(estimator, MiniBatchStandardizer)
+    keys = ["n_features_in", "feature_names_in"]
+    if column_scaler:
+        keys += ["attributes", "stats"]
+    if minibatch:
+        keys += ["minibatch"]
+    _object(fitted, "fitted", keys)
+    n = _integer(fitted["n_features_in"], "fitted.n_features_in", low=1)
+    names = fitted["feature_names_in"]
+    if names is not None:
+        names = _array(names, "fitted.feature_names_in", n, _feature_name)
+    estimator.n_features_in_ = n
+    if names is not None:
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    if not column_scaler:
+        return
+    stats = _read_stats(fitted["stats"], n, type(estimator)._moments)
+    if minibatch:
+        _restore_minibatch(estimator, fitted["minibatch"], stats)
+    else:
+        estimator._set_fitted(stats)
+    _compare_attributes(estimator, fitted["attributes"], stats)
+
+
+def _feature_name(value, where):
+    if not isinstance(value, str):
+        raise ValueError(f"{where} must be a string, got {_json_type(value)}")
+    return value
+
+
+def _read_stats(value, n, moments_needed):
+    where = "fitted.stats"
+    value = _object(value, where, ("n_rows", "moments", *_STATS_ARRAYS))
+    n_rows = _integer(value["n_rows"], f"{where}.n_rows")
+    moments = _integer(value["moments"], f"{where}.moments", low=0, high=2)
+    if moments < moments_needed:
+        raise ValueError(
+            f"{where}.moments must be at least {moments_needed} for this class, "
+            f"got {moments}"
+        )
+    count = _counts(value["count"], f"{where}.count", n, high=n_rows)
+    weight, mean, std0, low, high = (
+        _floats(value[key], f"{where}.{key}", n) for key in _STATS_ARRAYS[1:]
+    )
+    seen = count > 0
+    _require(
+        np.where(seen, weight > 0, weight == 0),
+        f"{where}.weight",
+        weight,
+        "must be > 0 where count > 0 and 0 where count is 0",
+    )
+    for key, array in (("mean", mean), ("std0", std0), ("min", low), ("max", high)):
+        _require(
+            seen | np.isnan(array),
+            f"{where}.{key}",
+            array,
+            'must be "NaN" where count is 0',
+        )
+    _require(~seen | np.isfinite(weight), f"{where}.weight", weight, "must be finite")
+    for key, array in (("min", low), ("max", high)):
+        _require(~seen | np.isfinite(array), f"{where}.{key}", array, "must be finite")
+    _require(~seen | (low <= high), f"{where}.max", high, "must be >= min")
+    if moments >= 1:
+        _require(
+            ~seen | ((low <= mean) & (mean <= high)),
+            f"{where}.mean",
+            mean,
+            "must lie between min and max",
+        )
+    else:
+        # Not computed; the core still sets a constant feature's mean to its value.
+        _require(
+            np.isnan(mean) | ((low == high) & (mean == low)),
+            f"{where}.mean",
+            mean,
+            'must be "NaN" when moments is 0 (or min, for a constant feature)',
+        )
+    if moments >= 2:
+        _require(
+            ~seen | (np.isfinite(std0) & (std0 >= 0)),
+            f"{where}.std0",
+            std0,
+            "must be finite and >= 0",
+        )
+        _require(
+            ~seen | (low < high) | (std0 == 0),
+            f"{where}.std0",
+            std0,
+            "must be 0 for a constant feature (min == max)",
+        )
+    else:
+        _require(
+            np.isnan(std0), f"{where}.std0", std0, 'must be "NaN" when moments < 2'
+        )
+    return FeatureStats(
+        n_rows=n_rows,
+        count=count,
+        weight=weight,
+        mean=mean,
+        std0=std0,
+        min=low,
+        max=high,
+        moments=moments,
+    )
+
+
+def _restore_minibatch(estimator, value, stats):
+    where = "fitted.minibatch"
+    running = estimator.momentum is not None
+    keys = ("n_batches_seen", "n_mean_updates", "n_var_updates")
+    value = _object(value, where, (*keys, "mean", "std") if running else keys)
+    n = stats.n_features
+    n_batches = _integer(value["n_batches_seen"], f"{where}.n_batches_seen", low=1)
+    n_mean = _counts(value["n_mean_updates"], f"{where}.n_mean_updates", n, n_batches)
+    n_var = _counts(value["n_var_updates"], f"{where}.n_var_updates", n, n_batches)
+    _require(
+        (n_mean > 0) == (stats.count > 0),
+        f"{where}.n_mean_updates",
+        n_mean,
+        "must be > 0 exactly where fitted.stats.count is",
+    )
+    _require(
+        n_var <= n_mean, f"{where}.n_var_updates", n_var, "must be <= n_mean_updates"
+    )
+    if running:
+        mean = _floats(value["mean"], f"{where}.mean", n)
+        std = _floats(value["std"], f"{where}.std", n)
+        _require(
+            (n_mean == 0) | np.isfinite(mean),
+            f"{where}.mean",
+            mean,
+            "must be finite where n_mean_updates > 0",
+        )
+        _require(
+            np.isfinite(std) & (std >= 0),
+            f"{where}.std",
+            std,
+            "must be finite and >= 0",
+        )
+        # The fitted state that MiniBatchStandardizer._update leaves.
+        estimator.stats_ = stats
+        estimator.n_samples_seen_ = stats.n_rows
+        estimator.mean_ = mean
+        estimator._std = std
+        with np.errstate(over="ignore"):
+            estimator.var_ = np.square(std)
+        estimator._set_transform(*estimator._center_and_scale(None))
+    else:
+        estimator._set_fitted(stats)
+    estimator.n_batches_seen_ = n_batches
+    estimator._n_updates = np.stack([n_mean, n_var])
+
+
+def _compare_attributes(estimator, value, stats):
+    """Check the stored transform parameters against the rebuilt ones, bit for bit."""
+    where = "fitted.attributes"
+    rebuilt = _public_arrays(estimator)
+    _object(value, where, tuple(rebuilt))
+    n = stats.n_features
+    stored = {key: _floats(value[key], f"{where}.{key}", n) for key in rebuilt}
+    seen = stats.count > 0
+    scale = stored["scale_"]
+    # MinMaxScaler's scale_ is a multiplier (feature range / data range): it
+    # overflows to inf for a subnormal data range, and transform divides by the
+    # data range instead. Every other scale_ is the divisor itself.
+    if isinstance(estimator, MinMaxScaler):
+        ok, rule = (scale > 0) & ~np.isnan(scale), "must be > 0"
+    else:
+        ok, rule = (scale > 0) & np.isfinite(scale), "must be finite and > 0"
+    _require(~seen | ok, f"{where}.scale_", scale, f"{rule} for an observed feature")
+    for key, array in rebuilt.items():
+        array = np.asarray(array, dtype=np.float64)
+        same = (array.view(np.uint64) == stored[key].view(np.uint64)) | (
+            np.isnan(array) & np.isnan(stored[key])
+        )
+        if not same.all():
+            i = _first(~same)
+            raise ValueError(
+                f"inconsistent {where}.{key}[{i}]: stored "
+                f"{_encode_float(stored[key][i])!r}, but the statistics and "
+                f"parameters give {_encode_float(array[i])!r}"
+            )
