@@ -262,44 +262,30 @@ def _moments(X, w, observed, total=None):
     if observed is None:
         count = np.full(p, n, dtype=np.int64)
         weight = np.full(p, float(n) if w is None else float(w.sum()))
-        if total is None:
-            total = _column_total(X, w)
-        mean = total / weight
+        total = _column_total(X, w) if total is None else total
         # The deviations go to a per-thread scratch block: no allocation.
-        dev = np.subtract(X, mean, out=scratch("deviations", X.shape))
-        if w is None:
-            d1 = _reduce_columns(np.add, dev)
-            d2 = _reduce_columns(np.add, np.square(dev, out=dev))
-        else:
-            d1 = np.einsum("i,ij->j", w, dev)
-            d2 = np.einsum("i,ij,ij->j", w, dev, dev)
-        correction = d1 / weight
-        var = (d2 - d1 * correction) / weight
-        return count, weight, mean + correction, np.sqrt(np.maximum(var, 0.0))
+        dev = np.subtract(X, total / weight, out=scratch("deviations", X.shape))
     else:
         count = observed.sum(axis=0)
         X = np.where(observed, X, 0.0)
         if w is None:
             weight = count.astype(np.float64)
-            total = X.sum(axis=0)
         else:
             weight = np.einsum("i,ij->j", w, observed.astype(np.float64))
-            total = np.einsum("i,ij->j", w, X)
-    mean = total / weight
-    dev = X - mean
-    if observed is not None:
+        total = _column_total(X, w)
+        dev = X - total / weight
         dev[~observed] = 0.0
     if w is None:
-        d1 = dev.sum(axis=0)
-        d2 = np.einsum("ij,ij->j", dev, dev)
+        d1 = _reduce_columns(np.add, dev)
+        d2 = _reduce_columns(np.add, np.square(dev, out=dev))
     else:
         d1 = np.einsum("i,ij->j", w, dev)
         d2 = np.einsum("i,ij,ij->j", w, dev, dev)
-    # The deviations' own sum corrects the first-pass mean (whose naive column
-    # sum loses digits over many rows) and the second moment alike.
+    # The deviations' own sum corrects the first-pass mean (whose column sum
+    # loses digits over many rows) and the second moment alike.
     correction = d1 / weight
     var = (d2 - d1 * correction) / weight
-    return count, weight, mean + correction, np.sqrt(np.maximum(var, 0.0))
+    return count, weight, total / weight + correction, np.sqrt(np.maximum(var, 0.0))
 
 
 def _column_total(X, w):
