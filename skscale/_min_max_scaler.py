@@ -52,7 +52,7 @@ class MinMaxScaler(_ColumnScaler):
         The mergeable statistics behind every attribute.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame seen during fit.
 
     See Also

@@ -91,7 +91,7 @@ class MiniBatchStandardizer(_ColumnScaler):
         The exact cumulative statistics of everything seen.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame seen during fit.
 
     See Also
@@ -111,10 +111,11 @@ class MiniBatchStandardizer(_ColumnScaler):
     >>> exact.mean_, exact.var_
     (array([7.]), array([26.]))
 
-    The running average weighs the second batch by 0.5 / (1 - 0.5^2) = 2/3:
+    The running average weighs the second batch by 0.5 / (1 - 0.5^2) = 2/3,
+    so the mean is 2/3 * 12 + 1/3 * 2:
 
     >>> running.mean_, running.var_
-    (array([9.]), array([1.]))
+    (array([8.66666667]), array([1.]))
     """
 
     def __init__(

@@ -54,7 +54,7 @@ class StandardScaler(_ColumnScaler):
         The mergeable statistics behind every attribute.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame seen during fit.
 
     See Also
