@@ -97,6 +97,12 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self : object
             The fitted scaler.
+
+        Examples
+        --------
+        >>> from skscale import MinMaxScaler
+        >>> MinMaxScaler().fit([[1.0], [3.0]]).data_range_
+        array([2.])
         """
         with atomic_update(self):
             self._check_params()
@@ -122,6 +128,13 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self : object
             The updated scaler.
+
+        Examples
+        --------
+        >>> from skscale import StandardScaler
+        >>> scaler = StandardScaler()
+        >>> scaler.partial_fit([[0.0], [2.0]]).partial_fit([[4.0]]).mean_
+        array([2.])
         """
         with atomic_update(self):
             self._check_params()
@@ -201,6 +214,14 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         merged : same class as self
             A new fitted scaler; ``self`` and ``other`` are unchanged.
+
+        Examples
+        --------
+        >>> from skscale import StandardScaler
+        >>> a = StandardScaler().fit([[0.0], [2.0]])
+        >>> b = StandardScaler().fit([[4.0]])
+        >>> a.merge(b).mean_, a.merge(b).n_samples_seen_
+        (array([2.]), 3)
         """
         name = type(self).__name__
         if type(other) is not type(self):
@@ -254,6 +275,12 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         X_tr : {ndarray, sparse matrix, dataframe} of shape (n_samples, n_features)
             The scaled data, of the input's float dtype (float64 for integers).
+
+        Examples
+        --------
+        >>> from skscale import MaxAbsScaler
+        >>> MaxAbsScaler().fit([[-4.0], [2.0]]).transform([[1.0]])
+        array([[0.25]])
         """
         check_is_fitted(self)
         return self._apply(X, copy, inverse=False)
@@ -276,6 +303,13 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X_original : {ndarray, sparse matrix, dataframe} of shape \
 (n_samples, n_features)
             The data in the original units.
+
+        Examples
+        --------
+        >>> from skscale import StandardScaler
+        >>> scaler = StandardScaler().fit([[1.0], [3.0]])
+        >>> scaler.inverse_transform([[1.0]])
+        array([[3.]])
         """
         check_is_fitted(self)
         out = self._apply(X, copy, inverse=True)

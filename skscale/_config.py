@@ -62,6 +62,14 @@ def set_config(n_threads=None):
     n_threads : int or None, default=None
         Threads to use; None restores the default (``SKSCALE_NUM_THREADS`` or
         all available cores).
+
+    Examples
+    --------
+    >>> import skscale
+    >>> skscale.set_config(n_threads=1)
+    >>> skscale.get_config()
+    {'n_threads': 1}
+    >>> skscale.set_config(n_threads=None)
     """
     _check_n_threads(n_threads)
     _n_threads.set(n_threads)
@@ -75,6 +83,19 @@ def config_context(*, n_threads=None):
     ----------
     n_threads : int or None, default=None
         Threads to use inside the block; None means the default.
+
+    Yields
+    ------
+    None
+        The block runs with the setting; the previous one is restored after.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import skscale
+    >>> with skscale.config_context(n_threads=1):
+    ...     skscale.StandardScaler().fit(np.ones((4, 2))).mean_
+    array([1., 1.])
     """
     _check_n_threads(n_threads)
     token = _n_threads.set(n_threads)

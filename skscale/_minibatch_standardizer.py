@@ -178,6 +178,13 @@ class MiniBatchStandardizer(_ColumnScaler):
         -------
         self : object
             The fitted standardizer.
+
+        Examples
+        --------
+        >>> from skscale import MiniBatchStandardizer
+        >>> est = MiniBatchStandardizer(momentum=1.0, batch_size=2)
+        >>> est.fit([[0.0], [2.0], [10.0], [12.0]]).mean_, est.n_batches_seen_
+        (array([11.]), 2)
         """
         with atomic_update(self):
             self._check_params()
@@ -277,6 +284,13 @@ class MiniBatchStandardizer(_ColumnScaler):
         -------
         merged : MiniBatchStandardizer
             A new standardizer equal to one fitted on both data sets.
+
+        Examples
+        --------
+        >>> from skscale import MiniBatchStandardizer
+        >>> a = MiniBatchStandardizer().fit([[0.0], [2.0]])
+        >>> a.merge(MiniBatchStandardizer().fit([[4.0]])).mean_
+        array([2.])
         """
         if self.momentum is not None:
             raise ValueError(

@@ -98,6 +98,12 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         -------
         self : object
             The normalizer.
+
+        Examples
+        --------
+        >>> from skscale import UnitLengthNormalizer
+        >>> UnitLengthNormalizer().fit([[3.0, 4.0]]).n_features_in_
+        2
         """
         return self._validate(X, sample_weight, reset=True)
 
@@ -117,6 +123,12 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         -------
         self : object
             The normalizer.
+
+        Examples
+        --------
+        >>> from skscale import UnitLengthNormalizer
+        >>> UnitLengthNormalizer().partial_fit([[3.0, 4.0]]).transform([[6.0, 8.0]])
+        array([[0.6, 0.8]])
         """
         return self._validate(
             X, sample_weight, reset=not hasattr(self, "n_features_in_")
@@ -152,6 +164,12 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         -------
         X_tr : {ndarray, sparse matrix, dataframe} of shape (n_samples, n_features)
             The normalized rows, of the input's float dtype.
+
+        Examples
+        --------
+        >>> from skscale import UnitLengthNormalizer
+        >>> UnitLengthNormalizer(norm="l1").transform([[1.0, -3.0]])
+        array([[ 0.25, -0.75]])
         """
         if is_dask_collection(X):
             from . import _dask
