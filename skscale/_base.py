@@ -67,7 +67,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.scale_ = scale
 
     def _forward(self, src, dst, cols):
-        np.subtract(src, cols(self.center_), out=dst)
+        self._centered(src, dst, cols)
         np.divide(dst, cols(self.scale_), out=dst)
         self._clip(dst)
 
@@ -76,7 +76,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _backward(self, src, dst, cols):
         np.multiply(src, cols(self.scale_), out=dst)
-        np.add(dst, cols(self.center_), out=dst)
+        self._uncentered(dst, cols)
 
     # -- fitting ----------------------------------------------------------------
 
@@ -195,8 +195,32 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         observed = self.stats_.count > 0
         center = np.where(observed, center, np.nan)
+        # A range beyond float64 (data near both of its ends) is not
+        # representable: such features are scaled in halves of their units,
+        # where the range and every intermediate value are finite.
+        huge = observed & np.isinf(scale) & np.isfinite(center)
+        self._unit = np.where(huge, 0.5, 1.0) if huge.any() else None
+        if self._unit is not None:
+            half_range = 0.5 * self.stats_.max - 0.5 * self.stats_.min
+            scale = np.where(huge, half_range, scale)
         scale = np.where(observed, np.where(scale == 0.0, 1.0, scale), np.nan)
         self._set_affine(center, scale)
+
+    def _centered(self, src, dst, cols):
+        """``src - center_`` into ``dst`` (in half units where ``_unit`` says)."""
+        if self._unit is None:
+            np.subtract(src, cols(self.center_), out=dst)
+        else:
+            np.multiply(src, cols(self._unit), out=dst)
+            np.subtract(dst, cols(self.center_ * self._unit), out=dst)
+
+    def _uncentered(self, dst, cols):
+        """Undo :meth:`_centered` in place."""
+        if self._unit is None:
+            np.add(dst, cols(self.center_), out=dst)
+        else:
+            np.add(dst, cols(self.center_ * self._unit), out=dst)
+            np.divide(dst, cols(self._unit), out=dst)
 
     def merge(self, other):
         """Combine two scalers fitted on different data into a new one.

@@ -123,7 +123,7 @@ class MinMaxScaler(_ColumnScaler):
 
     def _forward(self, src, dst, cols):
         low, high = self.feature_range
-        np.subtract(src, cols(self.center_), out=dst)
+        self._centered(src, dst, cols)
         dst /= cols(self._range)
         dst *= float(high) - float(low)
         dst += float(low)
@@ -134,7 +134,7 @@ class MinMaxScaler(_ColumnScaler):
         np.subtract(src, float(low), out=dst)
         dst /= float(high) - float(low)
         dst *= cols(self._range)
-        dst += cols(self.center_)
+        self._uncentered(dst, cols)
 
     def _clip(self, X):
         if self.clip:

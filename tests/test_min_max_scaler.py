@@ -62,3 +62,13 @@ def test_bad_feature_range_is_named(bad):
 def test_bad_clip_is_named():
     with pytest.raises(ValueError, match="clip must be a bool, got 'no'"):
         MinMaxScaler(clip="no").fit(X)
+
+
+@pytest.mark.parametrize("feature_range", [(0, 1), (-1, 3)])
+def test_range_beyond_float64_is_scaled_in_half_units(feature_range):
+    # max - min = 2e308 is not a float64; the scaler works in halves instead.
+    X = np.array([[-1e308], [0.0], [1e308]])
+    est = MinMaxScaler(feature_range=feature_range).fit(X)
+    low, high = feature_range
+    assert_allclose(est.transform(X).ravel(), [low, (low + high) / 2, high])
+    assert_allclose(est.inverse_transform(est.transform(X)), X, rtol=1e-15)

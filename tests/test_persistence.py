@@ -248,14 +248,6 @@ def test_any_data_round_trips_exactly(name, X):
         assert same_bits(loaded.transform(X), original.transform(X))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: data_range_ = max - min overflows to inf when the range exceeds "
-    "float64 (data -1e308 and 1e308): fit emits 'RuntimeWarning: overflow "
-    "encountered in subtract' (MinMaxScaler._statistics/_center_and_scale, "
-    "MeanNormalizationScaler likewise), MinMaxScaler.transform(1e308) is NaN "
-    "instead of 1, MeanNormalizationScaler's scale_ is inf and transforms to 0",
-)
 @pytest.mark.parametrize(
     "estimator, expected",
     [(MinMaxScaler(), [0.0, 1.0]), (MeanNormalizationScaler(), [-0.5, 0.5])],
