@@ -230,7 +230,7 @@ class MiniBatchStandardizer(_ColumnScaler):
         self.n_batches_seen_ += 1
         if self.momentum is None:
             self._n_updates = n_updates
-            self._set_fitted(batch if reset else self.stats_.merge(batch))
+            super()._update(batch, reset)
             return
         m = float(self.momentum)
         if self.bias_correction:
@@ -250,9 +250,14 @@ class MiniBatchStandardizer(_ColumnScaler):
                 _blend_std(self._std, batch.std(self.ddof), alpha[1]),
                 self._std,
             )
-        self.stats_ = batch if reset else self.stats_.merge(batch)
-        self.n_samples_seen_ = self.stats_.n_rows
-        self.mean_, self._std, self._n_updates = mean, std, n_updates
+        self._n_updates = n_updates
+        self._set_running(batch if reset else self.stats_.merge(batch), mean, std)
+
+    def _set_running(self, stats, mean, std):
+        """Store running statistics (and the exact ones beside them)."""
+        self.stats_ = stats
+        self.n_samples_seen_ = stats.n_rows
+        self.mean_, self._std = mean, std
         with np.errstate(over="ignore"):
             self.var_ = np.square(std)
         self._set_transform(*self._center_and_scale(None))

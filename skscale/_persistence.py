@@ -722,14 +722,7 @@ def _restore_minibatch(estimator, value, stats):
             std,
             "must be finite and >= 0",
         )
-        # The fitted state that MiniBatchStandardizer._update leaves.
-        estimator.stats_ = stats
-        estimator.n_samples_seen_ = stats.n_rows
-        estimator.mean_ = mean
-        estimator._std = std
-        with np.errstate(over="ignore"):
-            estimator.var_ = np.square(std)
-        estimator._set_transform(*estimator._center_and_scale(None))
+        estimator._set_running(stats, mean, std)
     else:
         estimator._set_fitted(stats)
     estimator.n_batches_seen_ = n_batches

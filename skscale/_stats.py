@@ -251,6 +251,19 @@ def _reduce_columns(ufunc, X, dtype=None):
     return result
 
 
+def _subtract_columns(X, vector, out):
+    """``out = X - vector``, one value per column, on widened rows when it can.
+
+    ``out`` must be C-contiguous (a scratch block).
+    """
+    n, p = X.shape
+    k = _WIDE // max(p, 1) if X.flags.c_contiguous else 1
+    if k > 1 and n % k == 0:
+        wide = X.reshape(-1, k * p)
+        return np.subtract(wide, np.tile(vector, k), out=out.reshape(wide.shape))
+    return np.subtract(X, vector, out=out)
+
+
 def _moments(X, w, observed, total=None):
     """Count, weight, mean and rms deviation of each column of a block.
 
@@ -264,7 +277,8 @@ def _moments(X, w, observed, total=None):
         weight = np.full(p, float(n) if w is None else float(w.sum()))
         total = _column_total(X, w) if total is None else total
         # The deviations go to a per-thread scratch block: no allocation.
-        dev = np.subtract(X, total / weight, out=scratch("deviations", X.shape))
+        dev = scratch("deviations", X.shape)
+        _subtract_columns(X, total / weight, out=dev)
     else:
         count = observed.sum(axis=0)
         X = np.where(observed, X, 0.0)
@@ -306,26 +320,10 @@ def _plain_stats(X, moments):
     maximum propagate NaN here, so finding NaN costs no pass of its own.
     """
     n, p = X.shape
-    k = _WIDE // p if X.flags.c_contiguous else 1
-    if k > 1 and n % k == 0 and n >= 2 * k:
-        # Rows k at a time, as rows of k * p values: numpy's loops then run
-        # over long contiguous rows instead of p values at a time.
-        wide = X.reshape(-1, k * p)
-
-        def columns(ufunc, values, dtype=None):
-            return ufunc.reduce(
-                ufunc.reduce(values, axis=0, dtype=dtype).reshape(k, p), axis=0
-            )
-    else:
-        k, wide = 1, X
-
-        def columns(ufunc, values, dtype=None):
-            return _reduce_columns(ufunc, values, dtype)
-
     count = np.full(p, n, dtype=np.int64)
     with np.errstate(all="ignore"):
-        low = columns(np.minimum, wide).astype(np.float64)
-        high = columns(np.maximum, wide).astype(np.float64)
+        low = _reduce_columns(np.minimum, X).astype(np.float64)
+        high = _reduce_columns(np.maximum, X).astype(np.float64)
         largest = np.maximum(np.abs(low), np.abs(high))
         plain = (largest < _SAFE_HIGH) & ((largest > _SAFE_LOW) | (largest == 0))
         if not plain.all():
@@ -334,17 +332,17 @@ def _plain_stats(X, moments):
         if moments == 0:
             return FeatureStats(n, count, count.astype(np.float64), nan, nan, low, high)
         if moments == 1:
-            mean = columns(np.add, wide, dtype=np.float64) / n
+            mean = _reduce_columns(np.add, X, dtype=np.float64) / n
             return FeatureStats(
                 n, count, count.astype(np.float64), mean, nan, low, high
             )
-        dev = scratch("deviations", wide.shape)
+        dev = scratch("deviations", X.shape)
 
         def deviations(center):
             """Mean offset from ``center`` and mean squared deviation."""
-            np.subtract(wide, np.tile(center, k), out=dev)
-            offset = columns(np.add, dev) / n
-            square_mean = columns(np.add, np.square(dev, out=dev)) / n
+            _subtract_columns(X, center, out=dev)
+            offset = _reduce_columns(np.add, dev) / n
+            square_mean = _reduce_columns(np.add, np.square(dev, out=dev)) / n
             return offset, square_mean - offset * offset
 
         # Deviations from the midrange, known from the first passes, give the
@@ -354,7 +352,7 @@ def _plain_stats(X, moments):
         center = 0.5 * low + 0.5 * high
         offset, var = deviations(center)
         if not (offset * offset <= 1e3 * var).all():
-            center = columns(np.add, wide, dtype=np.float64) / n
+            center = _reduce_columns(np.add, X, dtype=np.float64) / n
             offset, var = deviations(center)
         std0 = np.sqrt(np.maximum(var, 0.0))
     return FeatureStats(

@@ -197,8 +197,7 @@ def infinite_features(X):
         if data.size == 0 or np.isfinite(np.sum(data)):
             return np.zeros(X.shape[1], dtype=bool)
     if sparse.issparse(X):
-        X = sparse.csc_matrix(X)
-        columns = np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
+        columns = sparse_columns(X)
         return np.bincount(columns[np.isinf(X.data)], minlength=X.shape[1]) > 0
     found = np.zeros(X.shape[1], dtype=bool)
     for rows in row_blocks(*X.shape):
@@ -235,16 +234,17 @@ def transform_dense(estimator, X, original, copy, function, elementwise=True):
     """Run a block kernel over X into a new array, or in place.
 
     A new output is allocated only when a copy is asked for and validation did
-    not already make one. In place, the input is checked for infinity before
-    anything is written, so that a bad value leaves it untouched; otherwise
-    the check rides on the kernel's own pass.
+    not already make one. In place on the caller's array, the input is checked
+    for infinity before anything is written, so that a bad value leaves it
+    untouched; otherwise the check rides on the kernel's own pass, once.
     """
-    if copy and not fresh_array(X, original):
-        out = np.empty_like(X)
-    else:
+    in_place = not copy
+    out = np.empty_like(X) if copy and not fresh_array(X, original) else X
+    if in_place:
         raise_if_infinite(estimator, infinite_features(X))
-        out = X
-    found = transform_blocks(X, out, function, elementwise=elementwise)
+    found = transform_blocks(
+        X, out, function, check_infinite=not in_place, elementwise=elementwise
+    )
     raise_if_infinite(estimator, found)
     return out
 

@@ -34,6 +34,11 @@ COLUMN_SCALERS = [
     for name, est in all_estimators().items()
     if hasattr(est, "inverse_transform") and hasattr(est, "merge")
 ]
+# Instances for tables of estimators: every column scaler with its defaults
+# (exact statistics, so all of them merge), and the running-statistics mode.
+EXACT_SCALERS = [getattr(skscale, name)() for name in COLUMN_SCALERS]
+RUNNING_STANDARDIZER = skscale.MiniBatchStandardizer(momentum=0.2, batch_size=2)
+NORMALIZER = skscale.UnitLengthNormalizer()
 
 
 @pytest.fixture

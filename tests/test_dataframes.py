@@ -7,24 +7,10 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 
-from skscale import (
-    MaxAbsScaler,
-    MeanNormalizationScaler,
-    MiniBatchStandardizer,
-    MinMaxScaler,
-    StandardScaler,
-    UnitLengthNormalizer,
-)
+from .conftest import EXACT_SCALERS, NORMALIZER, RUNNING_STANDARDIZER
 
-COLUMN_SCALERS = [
-    MinMaxScaler(),
-    MeanNormalizationScaler(),
-    StandardScaler(),
-    MaxAbsScaler(),
-    MiniBatchStandardizer(),
-    MiniBatchStandardizer(momentum=0.2, batch_size=2),
-]
-ESTIMATORS = [*COLUMN_SCALERS, UnitLengthNormalizer()]
+COLUMN_SCALERS = [*EXACT_SCALERS, RUNNING_STANDARDIZER]
+ESTIMATORS = [*COLUMN_SCALERS, NORMALIZER]
 
 
 def ids(estimators):

@@ -20,25 +20,16 @@ from sklearn.utils.validation import check_is_fitted
 from skscale import (
     MaxAbsScaler,
     MeanNormalizationScaler,
-    MiniBatchStandardizer,
     MinMaxScaler,
     StandardScaler,
     UnitLengthNormalizer,
 )
 
-COLUMN_SCALERS = [
-    MinMaxScaler(),
-    MeanNormalizationScaler(),
-    StandardScaler(),
-    MaxAbsScaler(),
-    MiniBatchStandardizer(),
-]
+from .conftest import EXACT_SCALERS, NORMALIZER, RUNNING_STANDARDIZER
+
+COLUMN_SCALERS = EXACT_SCALERS
 # Running statistics have no exact merge: in every table but the merge tests.
-ESTIMATORS = [
-    *COLUMN_SCALERS,
-    MiniBatchStandardizer(momentum=0.2, batch_size=2),
-    UnitLengthNormalizer(),
-]
+ESTIMATORS = [*COLUMN_SCALERS, RUNNING_STANDARDIZER, NORMALIZER]
 
 
 def ids(estimators):
