@@ -37,6 +37,9 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     # How many moments the statistics need (see FeatureStats.from_array): the
     # scalers built on the range alone skip the passes of the mean and variance.
     _moments = 2
+    # Whether they need each feature's minimum and maximum: the scalers built on
+    # the moments alone skip those two passes.
+    _extrema = True
 
     def _check_params(self):
         """Raise ValueError naming any invalid parameter."""
@@ -158,7 +161,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         in_order = self._blocks_in_order()
         stats, names, n_features = _dask.statistics(
-            X, sample_weight, self._moments, in_order=in_order
+            X, sample_weight, self._moments, self._extrema, in_order=in_order
         )
         _dask.check_features(self, names, n_features, reset)
         for k, batch in enumerate(stats if in_order else [stats]):
@@ -173,7 +176,13 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _fit_batch(self, X, weight, reset):
         """Fold one validated batch into the fitted state."""
-        self._update(FeatureStats.from_array(X, weight, moments=self._moments), reset)
+        self._update(self._batch_stats(X, weight), reset)
+
+    def _batch_stats(self, X, weight):
+        """The statistics this scaler needs of one validated batch."""
+        return FeatureStats.from_array(
+            X, weight, moments=self._moments, extrema=self._extrema
+        )
 
     def _update(self, batch, reset):
         """Fold the statistics of one batch into the fitted state."""

@@ -76,7 +76,7 @@ def _as_float(block):
     )
 
 
-def _block_stats(block, weight, moments):
+def _block_stats(block, weight, moments, extrema):
     # The cluster runs blocks in parallel already: one thread per block.
     with config_context(n_threads=1):
         X = _as_float(block)
@@ -84,14 +84,14 @@ def _block_stats(block, weight, moments):
             weight = check_sample_weight(
                 np.asarray(weight), X.shape[0], require_nonzero=False
             )
-        return FeatureStats.from_array(X, weight, moments=moments)
+        return FeatureStats.from_array(X, weight, moments=moments, extrema=extrema)
 
 
 def _merge(a, b):
     return a.merge(b)
 
 
-def statistics(X, sample_weight, moments, *, in_order):
+def statistics(X, sample_weight, moments, extrema, *, in_order):
     """Statistics of a Dask collection, in one compute.
 
     Returns ``(stats, names, n_features)``, where ``stats`` is the tree-merged
@@ -102,7 +102,7 @@ def statistics(X, sample_weight, moments, *, in_order):
     blocks, names, n_features = _row_blocks(X)
     weights = _weight_blocks(sample_weight, len(blocks))
     parts = [
-        dask.delayed(_block_stats)(block, weight, moments)
+        dask.delayed(_block_stats)(block, weight, moments, extrema)
         for block, weight in zip(blocks, weights, strict=True)
     ]
     if in_order:

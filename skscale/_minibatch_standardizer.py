@@ -7,7 +7,6 @@ import numpy as np
 from ._base import _ColumnScaler
 from ._dask import is_dask_collection
 from ._parallel import map_blocks
-from ._stats import FeatureStats
 from ._validation import atomic_update, check_bool, raise_if_infinite
 
 
@@ -118,6 +117,8 @@ class MiniBatchStandardizer(_ColumnScaler):
     (array([8.66666667]), array([1.]))
     """
 
+    _extrema = False
+
     def __init__(
         self,
         *,
@@ -196,7 +197,7 @@ class MiniBatchStandardizer(_ColumnScaler):
 
             def summarise(rows):
                 batch_weight = None if weight is None else weight[rows]
-                return FeatureStats.from_array(X[rows], batch_weight)
+                return self._batch_stats(X[rows], batch_weight)
 
             # The batches' statistics are independent: compute them in parallel
             # (each in its own fixed blocks), then fold them in order.

@@ -16,19 +16,40 @@ from ._config import available_cores, get_config
 
 BLOCK_BYTES = 1 << 21
 # Column reductions view a C-contiguous block's rows a few at a time as one row
-# of about this many elements (see skscale._stats); blocks hold a whole number
-# of such groups.
+# of about this many elements (see skscale._stats): its running results stay in
+# the first-level cache.
 ROW_ELEMENTS = 1024
+# Elementwise operations with one value per column (x - center, x / scale) view
+# rows in longer groups still: numpy's broadcasting loops pay per row, and run at
+# the speed of a plain copy only on rows of several thousand values.
+WIDE_ELEMENTS = 8 * ROW_ELEMENTS
 
 _pool = None
 _pool_lock = threading.Lock()
 _local = threading.local()
 
 
+def row_group(n_columns, elements=ROW_ELEMENTS):
+    """How many rows of a C-contiguous array to view as one row of ``elements``.
+
+    The group for :data:`WIDE_ELEMENTS` is a whole number of groups for
+    :data:`ROW_ELEMENTS`, so that a widened block can be reduced as well.
+    """
+    p = max(1, n_columns)
+    small = max(1, ROW_ELEMENTS // p)
+    if elements <= ROW_ELEMENTS:
+        return small
+    return small * max(1, elements // (small * p))
+
+
 def block_rows(n_columns):
-    """Rows in one block (computed as if float64, whatever the dtype)."""
+    """Rows in one block (computed as if float64, whatever the dtype).
+
+    A whole number of widened row groups, so that every block but the last is
+    processed on long rows.
+    """
     rows = max(1, BLOCK_BYTES // (8 * max(1, n_columns)))
-    group = max(1, ROW_ELEMENTS // max(1, n_columns))
+    group = row_group(n_columns, WIDE_ELEMENTS)
     return max(group, rows - rows % group)
 
 
@@ -111,33 +132,47 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
     """
     n_rows, n_columns = X.shape
     direct = out.dtype == np.float64
-    k = ROW_ELEMENTS // max(n_columns, 1)
+    k = row_group(n_columns, WIDE_ELEMENTS)
     widen = elementwise and k > 1 and X.flags.c_contiguous and out.flags.c_contiguous
+    tiled_vectors = {}
 
     def same(vector):
         return vector
 
     def tiled(vector):
-        return np.tile(vector, k)
+        # The same few vectors come back block after block: tile each once.
+        key = id(vector)
+        hit = tiled_vectors.get(key)
+        if hit is None or hit[0] is not vector:
+            hit = tiled_vectors[key] = (vector, np.tile(vector, k))
+        return hit[1]
 
-    def work(rows):
-        src, dst, cols = X[rows], out[rows], same
-        if widen and src.shape[0] % k == 0:
+    def apply(src, dst):
+        cols = same
+        if widen and src.shape[0] >= k:
+            main = src.shape[0] - src.shape[0] % k
+            if main < src.shape[0]:
+                apply(src[main:], dst[main:])
+                src, dst = src[:main], dst[:main]
             src = src.reshape(-1, k * n_columns)
             dst = dst.reshape(-1, k * n_columns)
             cols = tiled
+        if direct:
+            function(src, dst, cols)
+        else:
+            wide = scratch("transform", src.shape)
+            function(src, wide, cols)
+            dst[...] = wide
+
+    def work(rows):
+        src = X[rows]
         infinite = None
         with np.errstate(all="ignore"):
             # A sum in the block's own dtype: no cast. An overflow of finite
             # values only sends the block to the exact test.
             if check_infinite and not np.isfinite(np.sum(src)):
-                infinite = np.isinf(X[rows]).any(axis=0)
-            if direct:
-                function(src, dst, cols)
-            else:
-                wide = scratch("transform", src.shape)
-                function(src, wide, cols)
-                dst[...] = wide
+                infinite = np.isinf(src).any(axis=0)
+            apply(src, out[rows])
         return infinite
 
     found = np.zeros(n_columns, dtype=bool)

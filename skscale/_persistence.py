@@ -28,7 +28,7 @@ from ._stats import FeatureStats
 from ._unit_length_normalizer import UnitLengthNormalizer
 from ._validation import _lock_of, check_bool
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The only classes a document may name. Nothing else is ever built or imported.
 _CLASSES = {
@@ -385,6 +385,7 @@ def _encode_fitted(estimator):
     fitted["stats"] = {
         "n_rows": int(stats.n_rows),
         "moments": int(stats.moments),
+        "extrema": bool(stats.extrema),
         "count": _encode_ints(stats.count),
         **{key: _encode_floats(getattr(stats, key)) for key in _STATS_ARRAYS[1:]},
     }
@@ -577,11 +578,11 @@ def _build(document):
         raise ValueError(f"params: {exc}") from None
     if document["fitted"] is None:
         return estimator
-    _restore_fitted(estimator, document["fitted"])
+    _restore_fitted(estimator, document["fitted"], document["schema_version"])
     return estimator
 
 
-def _restore_fitted(estimator, fitted):
+def _restore_fitted(estimator, fitted, version):
     column_scaler = isinstance(estimator, _ColumnScaler)
     minibatch = isinstance(estimator, MiniBatchStandardizer)
     keys = ["n_features_in", "feature_names_in"]
@@ -599,7 +600,7 @@ def _restore_fitted(estimator, fitted):
         estimator.feature_names_in_ = np.asarray(names, dtype=object)
     if not column_scaler:
         return
-    stats = _read_stats(fitted["stats"], n, type(estimator)._moments)
+    stats = _read_stats(fitted["stats"], n, type(estimator)._moments, version)
     if minibatch:
         _restore_minibatch(estimator, fitted["minibatch"], stats)
     else:
@@ -613,9 +614,11 @@ def _feature_name(value, where):
     return value
 
 
-def _read_stats(value, n, moments_needed):
+def _read_stats(value, n, moments_needed, version):
     where = "fitted.stats"
-    value = _object(value, where, ("n_rows", "moments", *_STATS_ARRAYS))
+    # Version 1 had no "extrema": its statistics always held min and max.
+    keys = ("n_rows", "moments", *(("extrema",) if version >= 2 else ()))
+    value = _object(value, where, (*keys, *_STATS_ARRAYS))
     n_rows = _integer(value["n_rows"], f"{where}.n_rows")
     moments = _integer(value["moments"], f"{where}.moments", low=0, high=2)
     if moments < moments_needed:
@@ -623,6 +626,13 @@ def _read_stats(value, n, moments_needed):
             f"{where}.moments must be at least {moments_needed} for this class, "
             f"got {moments}"
         )
+    extrema = value.get("extrema", True)
+    if not isinstance(extrema, bool):
+        raise ValueError(
+            f"{where}.extrema must be true or false, got {_json_type(extrema)}"
+        )
+    if not extrema and moments < 2:
+        raise ValueError(f"{where}.extrema may be false only when moments is 2")
     count = _counts(value["count"], f"{where}.count", n, high=n_rows)
     weight, mean, std0, low, high = (
         _floats(value[key], f"{where}.{key}", n) for key in _STATS_ARRAYS[1:]
@@ -642,16 +652,31 @@ def _read_stats(value, n, moments_needed):
             'must be "NaN" where count is 0',
         )
     _require(~seen | np.isfinite(weight), f"{where}.weight", weight, "must be finite")
-    for key, array in (("min", low), ("max", high)):
-        _require(~seen | np.isfinite(array), f"{where}.{key}", array, "must be finite")
-    _require(~seen | (low <= high), f"{where}.max", high, "must be >= min")
+    if extrema:
+        for key, array in (("min", low), ("max", high)):
+            _require(
+                ~seen | np.isfinite(array), f"{where}.{key}", array, "must be finite"
+            )
+        _require(~seen | (low <= high), f"{where}.max", high, "must be >= min")
+        constant = low == high
+    else:
+        for key, array in (("min", low), ("max", high)):
+            _require(
+                np.isnan(array),
+                f"{where}.{key}",
+                array,
+                'must be "NaN" when extrema is false',
+            )
+        constant = np.zeros(n, dtype=bool)
     if moments >= 1:
-        _require(
-            ~seen | ((low <= mean) & (mean <= high)),
-            f"{where}.mean",
-            mean,
-            "must lie between min and max",
-        )
+        _require(~seen | np.isfinite(mean), f"{where}.mean", mean, "must be finite")
+        if extrema:
+            _require(
+                ~seen | ((low <= mean) & (mean <= high)),
+                f"{where}.mean",
+                mean,
+                "must lie between min and max",
+            )
     else:
         # Not computed; the core still sets a constant feature's mean to its value.
         _require(
@@ -668,7 +693,7 @@ def _read_stats(value, n, moments_needed):
             "must be finite and >= 0",
         )
         _require(
-            ~seen | (low < high) | (std0 == 0),
+            ~constant | (std0 == 0),
             f"{where}.std0",
             std0,
             "must be 0 for a constant feature (min == max)",
@@ -686,6 +711,7 @@ def _read_stats(value, n, moments_needed):
         min=low,
         max=high,
         moments=moments,
+        extrema=extrema,
     )
 
 

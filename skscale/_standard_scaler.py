@@ -75,6 +75,8 @@ class StandardScaler(_ColumnScaler):
     array([4.])
     """
 
+    _extrema = False
+
     def __init__(self, *, with_mean=True, with_std=True, ddof=0, copy=True):
         self.with_mean = with_mean
         self.with_std = with_std

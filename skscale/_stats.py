@@ -31,7 +31,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import sparse
 
-from ._parallel import ROW_ELEMENTS, map_blocks, row_blocks, scratch
+from ._parallel import (
+    ROW_ELEMENTS,
+    WIDE_ELEMENTS,
+    map_blocks,
+    row_blocks,
+    row_group,
+    scratch,
+)
 
 __all__ = ["FeatureStats"]
 
@@ -71,6 +78,10 @@ class FeatureStats:
         How many moments were asked for: below 2, ``std0`` is NaN; below 1,
         ``mean`` is NaN too, whatever the path that computed them, except for a
         constant feature, whose mean is its value and std0 zero.
+    extrema : bool
+        Whether ``min`` and ``max`` were asked for. When not, they are NaN,
+        except that a feature holding an infinite value has it there, so that
+        :attr:`infinite` still says where.
     """
 
     n_rows: int
@@ -81,6 +92,7 @@ class FeatureStats:
     min: np.ndarray
     max: np.ndarray
     moments: int = 2
+    extrema: bool = True
 
     @property
     def n_features(self):
@@ -101,7 +113,7 @@ class FeatureStats:
         )
 
     @classmethod
-    def from_array(cls, X, sample_weight=None, *, moments=2):
+    def from_array(cls, X, sample_weight=None, *, moments=2, extrema=True):
         """Statistics of the rows of ``X``.
 
         Parameters
@@ -116,6 +128,9 @@ class FeatureStats:
             How many moments a scaler needs: 0 for count, weight, min and max
             only (``mean`` and ``std0`` may then be NaN), 1 to add the mean, 2
             for the standard deviation too. Fewer moments take fewer passes.
+        extrema : bool, default=True
+            Whether to compute ``min`` and ``max``. Without them the standard
+            deviation takes two passes fewer (a standard scaler needs neither).
         """
         n_rows, n_features = X.shape
         if sparse.issparse(X):
@@ -126,10 +141,10 @@ class FeatureStats:
 
             def summarise(rows):
                 w = None if sample_weight is None else sample_weight[rows]
-                return _dense_stats(X[rows], w, moments)
+                return _dense_stats(X[rows], w, moments, extrema)
 
             stats = _combine(map_blocks(summarise, row_blocks(n_rows, n_features)))
-        return replace(stats, moments=moments)._snapped()
+        return replace(stats, moments=moments, extrema=extrema)._snapped()
 
     def merge(self, other):
         """Statistics of the union of the samples behind ``self`` and ``other``."""
@@ -172,6 +187,7 @@ class FeatureStats:
             min=np.fmin(a.min, b.min),
             max=np.fmax(a.max, b.max),
             moments=min(a.moments, b.moments),
+            extrema=a.extrema and b.extrema,
         )
         return merged._snapped()
 
@@ -179,12 +195,21 @@ class FeatureStats:
         """Make constant features exact: mean equal to the value, std0 zero.
 
         Rounding can put a computed mean one ulp away from the value of a constant
-        feature, or just outside ``[min, max]``; this puts it back.
+        feature, or just outside ``[min, max]``; this puts it back. Without
+        extrema, the kernels and the merges already keep constant features
+        exact (their deviations are exactly zero), and the extrema are masked.
         """
-        constant = self.min == self.max
-        with np.errstate(invalid="ignore"):
-            mean = np.clip(self.mean, self.min, self.max)
-        std0 = np.where(constant, 0.0, self.std0)
+        mean, std0 = self.mean, self.std0
+        constant = False
+        if self.extrema:
+            constant = self.min == self.max
+            with np.errstate(invalid="ignore"):
+                mean = np.clip(mean, self.min, self.max)
+            std0 = np.where(constant, 0.0, std0)
+        else:
+            for name in ("min", "max"):
+                value = getattr(self, name)
+                object.__setattr__(self, name, np.where(np.isinf(value), value, np.nan))
         if self.moments < 1:
             mean = np.full_like(mean, np.nan)
         if self.moments < 2:
@@ -254,14 +279,21 @@ def _reduce_columns(ufunc, X, dtype=None):
 def _subtract_columns(X, vector, out):
     """``out = X - vector``, one value per column, on widened rows when it can.
 
-    ``out`` must be C-contiguous (a scratch block).
+    ``out`` must be C-contiguous (a scratch block). Rows beyond the last whole
+    group of widened rows are done apart.
     """
     n, p = X.shape
-    k = _WIDE // max(p, 1) if X.flags.c_contiguous else 1
-    if k > 1 and n % k == 0:
-        wide = X.reshape(-1, k * p)
-        return np.subtract(wide, np.tile(vector, k), out=out.reshape(wide.shape))
-    return np.subtract(X, vector, out=out)
+    k = row_group(p, WIDE_ELEMENTS) if X.flags.c_contiguous else 1
+    main = n - n % k
+    if k <= 1 or main == 0:
+        return np.subtract(X, vector, out=out)
+    shape = (-1, k * p)
+    np.subtract(
+        X[:main].reshape(shape), np.tile(vector, k), out=out[:main].reshape(shape)
+    )
+    if main < n:
+        np.subtract(X[main:], vector, out=out[main:])
+    return out
 
 
 def _moments(X, w, observed, total=None):
@@ -312,7 +344,7 @@ _SAFE_HIGH = 2.0**_SAFE_EXPONENT
 _SAFE_LOW = 2.0**-_SAFE_EXPONENT
 
 
-def _plain_stats(X, moments):
+def _plain_stats(X, moments, extrema=True):
     """Statistics of an unweighted block, in the fewest passes over cached data.
 
     Returns None unless the block is the common case (no NaN, no infinity, no
@@ -320,6 +352,8 @@ def _plain_stats(X, moments):
     maximum propagate NaN here, so finding NaN costs no pass of its own.
     """
     n, p = X.shape
+    if moments == 2 and not extrema:
+        return _deviation_stats(X)
     count = np.full(p, n, dtype=np.int64)
     with np.errstate(all="ignore"):
         low = _reduce_columns(np.minimum, X).astype(np.float64)
@@ -336,34 +370,69 @@ def _plain_stats(X, moments):
             return FeatureStats(
                 n, count, count.astype(np.float64), mean, nan, low, high
             )
-        dev = scratch("deviations", X.shape)
-
-        def deviations(center):
-            """Mean offset from ``center`` and mean squared deviation."""
-            _subtract_columns(X, center, out=dev)
-            offset = _reduce_columns(np.add, dev) / n
-            square_mean = _reduce_columns(np.add, np.square(dev, out=dev)) / n
-            return offset, square_mean - offset * offset
-
-        # Deviations from the midrange, known from the first passes, give the
-        # mean and the variance in two more passes. They lose digits only when
-        # the mean lies many standard deviations from the midrange (outliers);
-        # then the block is done again around its mean (classic two-pass).
         center = 0.5 * low + 0.5 * high
-        offset, var = deviations(center)
-        if not (offset * offset <= 1e3 * var).all():
-            center = _reduce_columns(np.add, X, dtype=np.float64) / n
-            offset, var = deviations(center)
-        std0 = np.sqrt(np.maximum(var, 0.0))
+        mean, std0, _ = _shifted_moments(X, center)
+    return FeatureStats(n, count, count.astype(np.float64), mean, std0, low, high)
+
+
+def _shifted_moments(X, center):
+    """Mean and rms deviation of the columns of X from deviations from ``center``.
+
+    Two passes over the cached block for the deviations' sum and sum of squares.
+    They lose digits only when the mean lies many standard deviations from the
+    center; then the block is done again around its mean (classic two-pass).
+    Returns ``(mean, std0, sum of squared deviations from the center)``.
+    """
+    n = X.shape[0]
+    dev = scratch("deviations", X.shape)
+
+    def deviations(center):
+        _subtract_columns(X, center, out=dev)
+        offset = _reduce_columns(np.add, dev) / n
+        squares = _reduce_columns(np.add, np.square(dev, out=dev))
+        return offset, squares, squares / n - offset * offset
+
+    offset, squares, var = deviations(center)
+    if not (offset * offset <= 1e3 * var).all():
+        center = center + offset
+        offset, _, var = deviations(center)
+    return center + offset, np.sqrt(np.maximum(var, 0.0)), squares
+
+
+def _deviation_stats(X):
+    """Mean and std0 of a block without its extrema: two passes fewer.
+
+    The deviations are taken from the block's first row. Their sums tell
+    everything the extrema would: a non-finite sum of squares means a NaN, an
+    infinity or an overflow (the block then goes to :func:`_dense_stats`), and a
+    zero one a constant column. That is exact unless squares underflow, which
+    needs both the first value and the spread below ``2**-400``; such columns
+    are checked value by value.
+    """
+    n, p = X.shape
+    first = X[0].astype(np.float64)
+    with np.errstate(all="ignore"):
+        mean, std0, squares = _shifted_moments(X, first)
+        if not (np.isfinite(squares).all() and np.isfinite(mean).all()):
+            return None
+        # A non-zero deviation from a value of magnitude >= 2**-400 is at least
+        # 2**-453, whose square is normal: only these columns could hide one.
+        doubtful = (np.abs(first) < _SAFE_LOW) & (squares < _SAFE_LOW * _SAFE_LOW)
+        if doubtful.any():
+            columns = np.flatnonzero(doubtful)
+            if not (X[:, columns] == first[columns]).all():
+                return None
+    count = np.full(p, n, dtype=np.int64)
+    nan = np.full(p, np.nan)
     return FeatureStats(
-        n, count, count.astype(np.float64), center + offset, std0, low, high
+        n, count, count.astype(np.float64), mean, std0, nan, nan.copy(), extrema=False
     )
 
 
-def _dense_stats(X, w, moments=2):
+def _dense_stats(X, w, moments=2, extrema=True):
     n_rows, p = X.shape
     if w is None and n_rows and p:
-        plain = _plain_stats(X, moments)
+        plain = _plain_stats(X, moments, extrema)
         if plain is not None:
             return plain
     if w is not None:
@@ -443,10 +512,14 @@ def _combine(parts):
     observed = count > 0
     with np.errstate(all="ignore"):
         share = np.where(observed, weight / total_weight, 0.0)
-        mean = np.where(observed, share * means, 0.0).sum(axis=0)
+        # The mean as the first block's plus the weighted mean difference: the
+        # mean of blocks with one and the same mean is that mean, exactly.
+        first = np.take_along_axis(means, observed.argmax(axis=0)[None], axis=0)[0]
+        delta = np.where(observed, means - first, 0.0)
+        mean = first + (share * delta).sum(axis=0)
         spread = np.where(observed, means - mean, 0.0)
         stds = np.where(observed, stds, 0.0)
-        if np.isinf(spread).any():
+        if np.isinf(delta).any() or np.isinf(spread).any():
             # Means of opposite signs near the float64 limit: merge pairwise.
             merged = parts[0]
             for part in parts[1:]:

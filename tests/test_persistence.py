@@ -318,8 +318,25 @@ def test_non_finite_floats_are_strings(rng):
 def test_document_records_versions():
     document = to_dict(StandardScaler())
     assert document["skscale_version"] == skscale.__version__
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["fitted"] is None
+
+
+def test_version_1_documents_still_load():
+    # Version 1 had no stats.extrema: its statistics always held min and max.
+    X = np.array([[20.0, 1.0], [40.0, 5.0], [60.0, 3.0]])
+    document = to_dict(StandardScaler().fit(X))
+    document["schema_version"] = 1
+    stats = document["fitted"]["stats"]
+    del stats["extrema"]
+    stats["min"], stats["max"] = [20.0, 1.0], [60.0, 5.0]
+    scaler = from_dict(document)
+    assert scaler.stats_.extrema
+    assert_array_equal(scaler.stats_.min, [20.0, 1.0])
+    assert_array_equal(scaler.transform(X), StandardScaler().fit_transform(X))
+    # and refit or merged with new statistics, it keeps going
+    merged = scaler.merge(StandardScaler().fit(X))
+    assert_allclose(merged.mean_, X.mean(axis=0))
 
 
 def test_allow_list_is_every_public_estimator():
@@ -378,6 +395,7 @@ def base_documents():
     return {
         "standard": to_dict(StandardScaler().fit(frame)),
         "minmax": to_dict(MinMaxScaler().fit(frame)),
+        "meannorm": to_dict(MeanNormalizationScaler().fit(frame)),
         "running": to_dict(fit_in_batches(running, frame.to_numpy())),
         "normalizer": to_dict(UnitLengthNormalizer().fit(frame)),
     }
@@ -392,7 +410,7 @@ MALFORMED = {
     "class not a string": ("standard", "class", 7, "class must be a string"),
     "unknown key": ("standard", "pickle", "cos\nsystem", "unknown key 'pickle'"),
     "missing key": ("standard", "params", DELETE, "missing key 'params'"),
-    "newer schema": ("standard", "schema_version", 2, "schema_version 2 is newer"),
+    "newer schema": ("standard", "schema_version", 3, "schema_version 3 is newer"),
     "schema version string": ("standard", "schema_version", "1", "an integer, got a"),
     "schema version zero": ("standard", "schema_version", 0, "an integer >= 1, got 0"),
     "skscale version number": ("standard", "skscale_version", 1, "must be a string"),
@@ -430,7 +448,7 @@ MALFORMED = {
         lambda v: [*v, 1.0],
         "_ has 3 entries",
     ),
-    "scalar for array": ("standard", S + "min", 1.0, "min must be an array, got a nu"),
+    "scalar for array": ("minmax", S + "min", 1.0, "min must be an array, got a nu"),
     "NaN scale": ("standard", A + "scale_.0", "NaN", r"scale_\[0\] must be finite and"),
     "zero scale": ("standard", A + "scale_.1", 0.0, r"scale_\[1\] must be finite and"),
     "negative scale": ("standard", A + "scale_.0", -2.0, r"scale_\[0\] must be finite"),
@@ -438,7 +456,7 @@ MALFORMED = {
     "zero multiplier": ("minmax", A + "scale_.0", 0.0, r"scale_\[0\] must be > 0"),
     "raw NaN float": ("standard", S + "mean.0", float("nan"), "a non-finite number"),
     "unknown string": ("standard", S + "mean.0", "nan", 'must be a number, "NaN"'),
-    "number as string": ("standard", S + "max.0", "60.0", r"max\[0\] must be a number"),
+    "number as string": ("minmax", S + "max.0", "60.0", r"max\[0\] must be a number"),
     "negative count": ("standard", S + "count.0", -1, "between 0 and 4, got -1"),
     "count above n_rows": ("standard", S + "count.0", 5, "between 0 and 4, got 5"),
     "float count": ("standard", S + "count.0", 3.0, r"count\[0\] must be an integer"),
@@ -446,8 +464,13 @@ MALFORMED = {
     "n_rows a string": ("standard", S + "n_rows", "4", "integer, got a string"),
     "negative weight": ("standard", S + "weight.0", -3.0, "must be > 0 where count"),
     "negative std0": ("standard", S + "std0.0", -1.0, "must be finite and >= 0"),
-    "min above max": ("standard", S + "min.0", 100.0, r"max\[0\] must be >= min"),
-    "mean out of range": ("standard", S + "mean.0", 1e9, "must lie between min and"),
+    "min above max": ("minmax", S + "min.0", 100.0, r"max\[0\] must be >= min"),
+    "mean out of range": ("meannorm", S + "mean.0", 1e9, "must lie between min and"),
+    "extrema not computed": ("standard", S + "min.0", 1.0, 'NaN" when extrema is f'),
+    "extrema not a boolean": ("standard", S + "extrema", 0, "extrema must be true or"),
+    "missing extrema": ("standard", S + "extrema", DELETE, "missing key 'extrema'"),
+    "extrema without moments": ("minmax", S + "extrema", False, "only when moments"),
+    "infinite mean": ("standard", S + "mean.0", "Infinity", r"mean\[0\] must be fini"),
     "too few moments": ("standard", S + "moments", 1, "moments must be at least 2"),
     "unknown attribute": ("standard", A + "foo_", [1.0, 1.0], "unknown key 'foo_'"),
     "missing attribute": ("standard", A + "var_", DELETE, "missing key 'var_'"),

@@ -226,6 +226,8 @@ def test_statistics_and_output_are_finite_when_the_data_are(scaler, data):
     est = scaler.__class__(**scaler.get_params()).fit(X, sample_weight=w)
     observed = est.stats_.count > 0
     computed = ["min", "max", "mean", "std0"][: 2 + est.stats_.moments]
+    if not est.stats_.extrema:
+        computed = computed[2:]
     for key in computed:
         assert np.isfinite(getattr(est.stats_, key)[observed]).all(), key
     if est.stats_.moments == 2:

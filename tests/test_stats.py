@@ -30,26 +30,37 @@ def reference(X, w=None):
 
 def assert_stats(stats, expected, rtol=1e-13):
     for key, value in expected.items():
+        if key in ("min", "max") and not stats.extrema:
+            # Not computed: NaN, or the infinity that was seen.
+            assert not np.isfinite(getattr(stats, key)).any(), key
+            continue
         assert_allclose(getattr(stats, key), value, rtol=rtol, atol=0, err_msg=key)
 
 
+# Statistics with and without the extrema take different kernels.
+extrema = pytest.mark.parametrize("extrema", [True, False], ids=["extrema", "moments"])
+
+
+@extrema
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("nan", [False, True])
-def test_batch_statistics_match_numpy(weighted, nan, rng):
+def test_batch_statistics_match_numpy(weighted, nan, extrema, rng):
     X = rng.normal(10.0, 3.0, size=(200, 5))
     if nan:
         X[rng.random(X.shape) < 0.3] = np.nan
     w = rng.uniform(0, 2, size=200) if weighted else None
-    stats = FeatureStats.from_array(X, w)
+    stats = FeatureStats.from_array(X, w, extrema=extrema)
+    assert stats.extrema is extrema
     assert_stats(stats, reference(X, w))
     assert stats.n_rows == 200
 
 
-def test_blocks_are_merged_in_a_fixed_order(rng, monkeypatch):
+@extrema
+def test_blocks_are_merged_in_a_fixed_order(extrema, rng, monkeypatch):
     X = rng.normal(size=(1000, 3))
-    whole = FeatureStats.from_array(X)
+    whole = FeatureStats.from_array(X, extrema=extrema)
     monkeypatch.setattr("skscale._parallel.BLOCK_BYTES", 8 * 3 * 7)
-    blocked = FeatureStats.from_array(X)
+    blocked = FeatureStats.from_array(X, extrema=extrema)
     assert_stats(blocked, reference(X))
     assert_allclose(blocked.mean, whole.mean, rtol=1e-14)
 
@@ -105,19 +116,42 @@ def test_all_nan_column_is_unobserved_and_merges_as_nothing(rng):
     assert nothing.count[1] == 0 and np.isnan(nothing.mean[1])
 
 
-def test_constant_column_is_exact():
-    stats = FeatureStats.from_array(np.full((1000, 1), 14.62))
-    assert_array_equal(stats.mean, [14.62])
-    assert_array_equal(stats.std0, [0.0])
-    merged = stats.merge(FeatureStats.from_array(np.full((3, 1), 14.62)))
-    assert_array_equal(merged.mean, [14.62])
-    assert_array_equal(merged.std0, [0.0])
+@extrema
+@pytest.mark.parametrize("value", [14.62, 0.1, -3e-300, 0.0, 5e-324, 1.7e308])
+def test_constant_column_is_exact(value, extrema, monkeypatch):
+    # Many blocks of unequal sizes: a weighted sum of equal block means is not
+    # always that mean; the merge must give it exactly.
+    monkeypatch.setattr("skscale._parallel.BLOCK_BYTES", 8 * 2 * 37)
+    X = np.column_stack([np.full(1001, value), np.arange(1001.0)])
+    stats = FeatureStats.from_array(X, extrema=extrema)
+    assert_array_equal(stats.mean[:1], [value])
+    assert_array_equal(stats.std0[:1], [0.0])
+    merged = stats.merge(FeatureStats.from_array(X[:3], extrema=extrema))
+    assert_array_equal(merged.mean[:1], [value])
+    assert_array_equal(merged.std0[:1], [0.0])
 
 
+@pytest.mark.parametrize("tiny", [1e-200, 1e-300, -1e-170])
+def test_tiny_deviations_from_zero_are_not_lost(tiny, rng):
+    # Squares of deviations this small underflow to 0: without the extrema, a
+    # zero sum of squares must not be taken for a constant column.
+    X = np.zeros((500, 2))
+    X[rng.random(500) < 0.5, 0] = tiny
+    X[:, 1] = rng.normal(size=500) * tiny
+    for extrema in (True, False):
+        stats = FeatureStats.from_array(X, extrema=extrema)
+        shift = -int(np.frexp(abs(tiny))[1])
+        expected = reference(np.ldexp(X, shift))
+        assert_allclose(np.ldexp(stats.mean, shift), expected["mean"], rtol=1e-13)
+        assert_allclose(np.ldexp(stats.std0, shift), expected["std0"], rtol=1e-13)
+        assert (stats.std0 > 0).all()
+
+
+@extrema
 @pytest.mark.parametrize("exponent", [-305, -300, -200, -100, 0, 100, 200, 300, 307])
-def test_extreme_magnitudes_neither_overflow_nor_underflow(exponent, rng):
+def test_extreme_magnitudes_neither_overflow_nor_underflow(exponent, extrema, rng):
     X = rng.normal(3.0, 1.0, size=(100, 2)) * 10.0**exponent
-    stats = FeatureStats.from_array(X)
+    stats = FeatureStats.from_array(X, extrema=extrema)
     # The same data brought near 1 by an exact power of two, where numpy is safe.
     shift = -int(np.frexp(np.abs(X).max())[1])
     expected = reference(np.ldexp(X, shift))
@@ -157,9 +191,14 @@ def test_var_is_zero_when_weight_does_not_exceed_ddof():
     assert np.isnan(stats.var(1)[1])
 
 
-def test_infinite_values_show_in_min_and_max():
-    stats = FeatureStats.from_array(np.array([[1.0, -np.inf], [2.0, 0.0]]))
-    assert_array_equal(stats.infinite, [False, True])
+@extrema
+def test_infinite_values_show_in_min_and_max(extrema):
+    X = np.array([[1.0, -np.inf, 3.0], [2.0, 0.0, np.inf]])
+    stats = FeatureStats.from_array(X, extrema=extrema)
+    assert_array_equal(stats.infinite, [False, True, True])
+    finite = FeatureStats.from_array(X[:1, :1], extrema=extrema)
+    merged = finite.merge(FeatureStats.from_array(X[:, 1:2], extrema=extrema))
+    assert_array_equal(merged.infinite, [True])
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
@@ -173,13 +212,15 @@ def test_sparse_statistics_equal_dense(fmt, weighted, rng):
     assert_stats(FeatureStats.from_array(S, w), reference(dense, w), rtol=1e-12)
 
 
+@extrema
+@pytest.mark.parametrize("row", [0, 123])
 @pytest.mark.parametrize("outlier", [0.0, 1e3, 1e8, -1e12])
-def test_outliers_do_not_cost_digits(outlier, rng):
-    # The fast path centres on the midrange, far from the mean when there is
-    # an outlier; it must then fall back to centring on the mean.
+def test_outliers_do_not_cost_digits(outlier, row, extrema, rng):
+    # The fast paths centre on the midrange or on a block's first row, far from
+    # the mean when there is an outlier; they must then centre on the mean.
     X = rng.normal(loc=5.0, scale=1e-3, size=(20_000, 2))
-    X[123, 0] = outlier
-    stats = FeatureStats.from_array(X)
+    X[row, 0] = outlier
+    stats = FeatureStats.from_array(X, extrema=extrema)
     for j in range(2):
         column = X[:, j]
         mean = math.fsum(column) / len(column)
