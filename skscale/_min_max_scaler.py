@@ -125,7 +125,10 @@ class MinMaxScaler(_ColumnScaler):
         low, high = self.feature_range
         self._centered(src, dst, cols)
         dst /= cols(self._range)
-        dst *= float(high) - float(low)
+        width = float(high) - float(low)
+        if width != 1.0:
+            # Multiplying by 1 changes no bit: skip that pass.
+            dst *= width
         dst += float(low)
         self._clip(dst)
 

@@ -7,6 +7,7 @@ import numpy as np
 from ._base import _ColumnScaler
 from ._dask import is_dask_collection
 from ._parallel import map_blocks
+from ._stats import FeatureStats
 from ._validation import atomic_update, check_bool, raise_if_infinite
 
 
@@ -201,8 +202,7 @@ class MiniBatchStandardizer(_ColumnScaler):
 
             # The batches' statistics are independent: compute them in parallel
             # (each in its own fixed blocks), then fold them in order.
-            for k, batch in enumerate(map_blocks(summarise, batches)):
-                self._update(batch, reset=k == 0)
+            self._fold(map_blocks(summarise, batches), reset=True)
         return self
 
     def _blocks_in_order(self):
@@ -212,8 +212,17 @@ class MiniBatchStandardizer(_ColumnScaler):
 
     def _update(self, batch, reset):
         """Fold the statistics of one batch into the fitted state."""
-        raise_if_infinite(self, batch.infinite)
-        p = batch.n_features
+        self._fold([batch], reset)
+
+    def _fold(self, batches, reset):
+        """Fold the statistics of consecutive batches into the fitted state.
+
+        The exact statistics of all the batches are merged at once, and the
+        fitted attributes set once, however many batches there are.
+        """
+        for batch in batches:
+            raise_if_infinite(self, batch.infinite)
+        p = batches[0].n_features
         if reset:
             self.n_batches_seen_ = 0
             # Per feature, how many batches have moved the mean and the variance.
@@ -224,35 +233,35 @@ class MiniBatchStandardizer(_ColumnScaler):
                 debiased = self.bias_correction
                 self.mean_ = np.full(p, np.nan) if debiased else np.zeros(p)
                 self._std = np.zeros(p) if debiased else np.ones(p)
-        # Features absent from the batch keep their statistics; with too little
+        # Features absent from a batch keep their statistics; with too little
         # weight for ddof, only the mean moves.
-        moves = np.stack([batch.count > 0, batch.weight > self.ddof])
-        n_updates = self._n_updates + moves
-        self.n_batches_seen_ += 1
+        moves = [np.stack([b.count > 0, b.weight > self.ddof]) for b in batches]
+        exact = FeatureStats.merge_all(batches)
+        n_batches = self.n_batches_seen_ + len(batches)
         if self.momentum is None:
-            self._n_updates = n_updates
-            super()._update(batch, reset)
+            n_updates = self._n_updates + np.sum(moves, axis=0)
+            super()._update(exact, reset)
+            self._n_updates, self.n_batches_seen_ = n_updates, n_batches
             return
         m = float(self.momentum)
-        if self.bias_correction:
-            # Adam's debiasing, written as a weight for the new batch:
-            # m / (1 - (1 - m)^t), which is 1 for the first batch.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                alpha = m / -np.expm1(n_updates * np.log1p(-m)) if m < 1 else 1.0
-        else:
-            alpha = np.full((2, p), m)
-        alpha = np.where(moves, alpha, 0.0)
-        with np.errstate(invalid="ignore"):
-            mean = np.where(
-                moves[0], _blend(self.mean_, batch.mean, alpha[0]), self.mean_
-            )
-            std = np.where(
-                moves[1],
-                _blend_std(self._std, batch.std(self.ddof), alpha[1]),
-                self._std,
-            )
-        self._n_updates = n_updates
-        self._set_running(batch if reset else self.stats_.merge(batch), mean, std)
+        mean, std, n_updates = self.mean_, self._std, self._n_updates
+        for batch, move in zip(batches, moves, strict=True):
+            n_updates = n_updates + move
+            if self.bias_correction:
+                # Adam's debiasing, written as a weight for the new batch:
+                # m / (1 - (1 - m)^t), which is 1 for the first batch.
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    alpha = m / -np.expm1(n_updates * np.log1p(-m)) if m < 1 else 1.0
+            else:
+                alpha = np.full((2, p), m)
+            alpha = np.where(move, alpha, 0.0)
+            with np.errstate(invalid="ignore"):
+                mean = np.where(move[0], _blend(mean, batch.mean, alpha[0]), mean)
+                std = np.where(
+                    move[1], _blend_std(std, batch.std(self.ddof), alpha[1]), std
+                )
+        self._n_updates, self.n_batches_seen_ = n_updates, n_batches
+        self._set_running(exact if reset else self.stats_.merge(exact), mean, std)
 
     def _set_running(self, stats, mean, std):
         """Store running statistics (and the exact ones beside them)."""

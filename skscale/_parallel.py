@@ -1,7 +1,10 @@
 """Row blocks with fixed boundaries, processed by a shared pool of threads.
 
-Every kernel walks its array in blocks of rows of about ``BLOCK_BYTES`` (they fit
-in a core's cache), so temporaries never exceed a few blocks. The boundaries
+Every kernel walks its array in blocks of rows of about ``BLOCK_BYTES``: a block
+and its scratch copy stay in the shared last-level cache while a thread makes
+its few passes over them, and temporaries never exceed a few blocks. (Smaller
+blocks fitting a core's own cache lose more to numpy's per-call overhead, paid
+under the GIL, than they gain.) The boundaries
 depend only on the array's shape, and per-block results come back in block
 order, so results are bit-identical whatever the number of threads. numpy
 releases the GIL inside its loops, so the threads run in parallel.
@@ -14,7 +17,7 @@ import numpy as np
 
 from ._config import available_cores, get_config
 
-BLOCK_BYTES = 1 << 21
+BLOCK_BYTES = 1 << 22
 # Column reductions view a C-contiguous block's rows a few at a time as one row
 # of about this many elements (see skscale._stats): its running results stay in
 # the first-level cache.

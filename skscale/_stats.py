@@ -146,6 +146,23 @@ class FeatureStats:
             stats = _combine(map_blocks(summarise, row_blocks(n_rows, n_features)))
         return replace(stats, moments=moments, extrema=extrema)._snapped()
 
+    @classmethod
+    def merge_all(cls, parts):
+        """Statistics of the union of the samples behind each of ``parts``.
+
+        Equal to merging them one by one, to rounding, but in one vectorised
+        step (the multi-group form of :meth:`merge`), in the order given.
+        """
+        parts = list(parts)
+        if len(parts) == 1:
+            return parts[0]
+        merged = _combine(parts)
+        return replace(
+            merged,
+            moments=min(part.moments for part in parts),
+            extrema=all(part.extrema for part in parts),
+        )._snapped()
+
     def merge(self, other):
         """Statistics of the union of the samples behind ``self`` and ``other``."""
         if other.n_features != self.n_features:

@@ -79,6 +79,31 @@ def test_merge_is_chan_golub_leveque(rng):
     assert_stats(merged, reference(X))
 
 
+@pytest.mark.parametrize("extrema", [True, False])
+def test_merge_all_equals_merging_one_by_one(extrema, rng):
+    X = rng.normal(3.0, 2.0, size=(300, 4))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    X[:, 3] = 0.1  # constant: stays exact
+    parts = [
+        FeatureStats.from_array(X[a:b], extrema=extrema)
+        for a, b in [(0, 7), (7, 100), (100, 101), (101, 300)]
+    ]
+    one_by_one = parts[0]
+    for part in parts[1:]:
+        one_by_one = one_by_one.merge(part)
+    merged = FeatureStats.merge_all(parts)
+    assert merged.extrema is extrema and merged.n_rows == 300
+    assert_array_equal(merged.count, one_by_one.count)
+    for key in ("weight", "mean", "std0", "min", "max"):
+        assert_allclose(getattr(merged, key), getattr(one_by_one, key), rtol=1e-14)
+    expected = reference(X)
+    expected["std0"][3] = 0.0  # numpy's two-pass leaves a rounding residue
+    assert_stats(merged, expected)
+    assert_array_equal(merged.mean[3], 0.1)
+    assert_array_equal(merged.std0[3], 0.0)
+    assert FeatureStats.merge_all(parts[:1]) is parts[0]
+
+
 def test_merge_is_associative_and_commutative(rng):
     parts = [
         FeatureStats.from_array(rng.normal(i, 1 + i, (n, 3)))
