@@ -38,6 +38,7 @@ from ._parallel import (
     row_blocks,
     row_group,
     scratch,
+    tile_row,
 )
 
 __all__ = ["FeatureStats"]
@@ -302,11 +303,12 @@ def _subtract_columns(X, vector, out):
     n, p = X.shape
     k = row_group(p, WIDE_ELEMENTS) if X.flags.c_contiguous else 1
     main = n - n % k
-    if k <= 1 or main == 0:
+    if k <= 1 or n < 4 * k:
+        # Too few rows for the widened view to pay for tiling the vector.
         return np.subtract(X, vector, out=out)
     shape = (-1, k * p)
     np.subtract(
-        X[:main].reshape(shape), np.tile(vector, k), out=out[:main].reshape(shape)
+        X[:main].reshape(shape), tile_row(vector, k), out=out[:main].reshape(shape)
     )
     if main < n:
         np.subtract(X[main:], vector, out=out[main:])
@@ -357,6 +359,8 @@ def _column_total(X, w):
     return np.einsum("i,ij->j", w, X, dtype=np.float64)
 
 
+# Up to this many elements, a block is summarised from a column-major copy.
+_SMALL_ELEMENTS = 1 << 14
 _SAFE_HIGH = 2.0**_SAFE_EXPONENT
 _SAFE_LOW = 2.0**-_SAFE_EXPONENT
 
@@ -401,7 +405,7 @@ def _shifted_moments(X, center):
     Returns ``(mean, std0, sum of squared deviations from the center)``.
     """
     n = X.shape[0]
-    dev = scratch("deviations", X.shape)
+    dev = scratch("deviations", X.shape, order="F" if _column_major(X) else "C")
 
     def deviations(center):
         _subtract_columns(X, center, out=dev)
@@ -446,9 +450,19 @@ def _deviation_stats(X):
     )
 
 
+def _column_major(X):
+    return X.flags.f_contiguous and not X.flags.c_contiguous
+
+
 def _dense_stats(X, w, moments=2, extrema=True):
     n_rows, p = X.shape
     if w is None and n_rows and p:
+        if X.size <= _SMALL_ELEMENTS and X.flags.c_contiguous and p > 1:
+            # A small block's rows are too short for numpy's loops: its columns
+            # are reduced fast from a column-major copy (exact, in float64).
+            columns = scratch("columns", X.shape, order="F")
+            columns[...] = X
+            X = columns
         plain = _plain_stats(X, moments, extrema)
         if plain is not None:
             return plain
