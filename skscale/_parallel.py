@@ -185,8 +185,11 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
         if direct:
             function(src, dst, cols)
         else:
+            # Cast the block once, compute in place in float64, cast back:
+            # cheaper than letting each ufunc cast in small buffers.
             wide = scratch("transform", src.shape)
-            function(src, wide, cols)
+            wide[...] = src
+            function(wide, wide, cols)
             dst[...] = wide
 
     def work(rows):
