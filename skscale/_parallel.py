@@ -198,7 +198,7 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
         with np.errstate(all="ignore"):
             # A sum in the block's own dtype: no cast. An overflow of finite
             # values only sends the block to the exact test.
-            if check_infinite and not np.isfinite(np.sum(src)):
+            if check_infinite and not np.isfinite(np.add.reduce(src, axis=None)):
                 infinite = np.isinf(src).any(axis=0)
             apply(src, out[rows])
         return infinite

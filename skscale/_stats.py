@@ -145,7 +145,10 @@ class FeatureStats:
                 return _dense_stats(X[rows], w, moments, extrema)
 
             stats = _combine(map_blocks(summarise, row_blocks(n_rows, n_features)))
-        return replace(stats, moments=moments, extrema=extrema)._snapped()
+        # A new object, seen by no one yet: set its fields rather than copy it.
+        object.__setattr__(stats, "moments", moments)
+        object.__setattr__(stats, "extrema", extrema)
+        return stats._snapped()
 
     @classmethod
     def merge_all(cls, parts):
@@ -218,21 +221,24 @@ class FeatureStats:
         exact (their deviations are exactly zero), and the extrema are masked.
         """
         mean, std0 = self.mean, self.std0
-        constant = False
         if self.extrema:
-            constant = self.min == self.max
-            with np.errstate(invalid="ignore"):
-                mean = np.clip(mean, self.min, self.max)
-            std0 = np.where(constant, 0.0, std0)
+            low, high = self.min, self.max
+            constant = low == high
+            if self.moments >= 1:
+                mean = np.where(constant, low, np.minimum(np.maximum(mean, low), high))
+            else:
+                mean = np.where(constant, low, np.nan)
+            if self.moments >= 2:
+                std0 = np.where(constant, 0.0, std0)
         else:
             for name in ("min", "max"):
                 value = getattr(self, name)
                 object.__setattr__(self, name, np.where(np.isinf(value), value, np.nan))
-        if self.moments < 1:
-            mean = np.full_like(mean, np.nan)
+            if self.moments < 1:
+                mean = np.full_like(mean, np.nan)
         if self.moments < 2:
             std0 = np.full_like(std0, np.nan)
-        object.__setattr__(self, "mean", np.where(constant, self.min, mean))
+        object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "std0", std0)
         return self
 
