@@ -3,11 +3,11 @@
 Every kernel walks its array in blocks of rows of about ``BLOCK_BYTES``: a block
 and its scratch copy stay in the shared last-level cache while a thread makes
 its few passes over them, and temporaries never exceed a few blocks. (Smaller
-blocks fitting a core's own cache lose more to numpy's per-call overhead, paid
-under the GIL, than they gain.) The boundaries
-depend only on the array's shape, and per-block results come back in block
-order, so results are bit-identical whatever the number of threads. numpy
-releases the GIL inside its loops, so the threads run in parallel.
+blocks, fitting a core's own cache, lose more to numpy's per-call overhead, paid
+under the GIL, than they gain.) The boundaries depend only on the array's
+shape, and per-block results come back in block order, so results are
+bit-identical whatever the number of threads. numpy releases the GIL inside its
+loops, so the threads run in parallel.
 """
 
 import math
@@ -132,19 +132,22 @@ def scratch(name, shape, dtype=None, order="C"):
 def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True):
     """Write ``function`` of each row block of X into the same rows of ``out``.
 
-    ``function(src, dst, cols)`` reads a block of X (any float dtype) and writes
-    float64 values into ``dst``; for a float64 ``out`` that is the output block
-    itself (``src`` when transforming in place), otherwise a per-thread float64
-    scratch block that is then cast into ``out``, so half and single precision
-    are computed in float64 without a full-size float64 copy.
+    ``function(src, dst, cols)`` reads a block and writes float64 values into
+    ``dst`` (which may be ``src`` itself). For a float64 ``out``, ``src`` is the
+    block of X and ``dst`` the block of ``out`` (the same one when transforming
+    in place); otherwise the block is cast once into a per-thread float64
+    scratch block, transformed there in place and cast into ``out``, so half and
+    single precision are computed in float64 without a full-size float64 copy.
 
     An ``elementwise`` function (each value depends on its column only) gets
-    C-contiguous blocks viewed ``k`` rows at a time as rows of ``k * p`` values,
-    where numpy's loops run faster, and ``cols`` repeats a per-column vector to
-    that length; otherwise ``cols`` returns its argument.
+    C-contiguous blocks of at least four groups viewed ``k`` rows at a time as
+    rows of ``k * p`` values (about :data:`WIDE_ELEMENTS`), where numpy's loops
+    run as fast as a copy, and ``cols`` repeats a per-column vector to that
+    length; rows past the last whole group, and every block otherwise, are
+    passed as they are, with ``cols`` returning its argument.
 
     Returns a boolean mask of the columns of X holding an infinite value,
-    detected in the same pass (a column sum over the cached block), when
+    detected in the same pass (a sum over the cached block), when
     ``check_infinite``.
     """
     n_rows, n_columns = X.shape

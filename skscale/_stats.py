@@ -158,6 +158,8 @@ class FeatureStats:
         step (the multi-group form of :meth:`merge`), in the order given.
         """
         parts = list(parts)
+        if not parts:
+            raise ValueError("merge_all needs at least one FeatureStats")
         if len(parts) == 1:
             return parts[0]
         merged = _combine(parts)

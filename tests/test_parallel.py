@@ -10,10 +10,12 @@ from skscale._config import available_cores
 from .conftest import ESTIMATOR_NAMES
 
 
-@pytest.fixture
-def small_blocks(monkeypatch):
-    # Many blocks on a small array, so that every thread count splits them.
-    monkeypatch.setattr("skscale._parallel.BLOCK_BYTES", 8 * 7 * 300)
+@pytest.fixture(params=[300, 5000], ids=["small-blocks", "large-blocks"])
+def small_blocks(request, monkeypatch):
+    # Many blocks on a small array, so that every thread count splits them:
+    # blocks of at most 16,384 values (summarised from a column-major copy),
+    # and larger ones (summarised in place, on widened rows).
+    monkeypatch.setattr("skscale._parallel.BLOCK_BYTES", 8 * 7 * request.param)
 
 
 @pytest.mark.parametrize("name", ESTIMATOR_NAMES)
@@ -39,6 +41,20 @@ def test_results_are_bit_identical_whatever_the_thread_count(
                 )
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_rows", [100, 4 * 1168 + 37, 3 * 18_724 + 5])
+def test_transform_is_the_formula_bit_for_bit(n_rows, dtype, rng):
+    # Widened rows, the rows past the last whole group, and unwidened small
+    # arrays all give (x - center_) / scale_, computed in float64.
+    X = rng.normal(loc=3.0, scale=2.0, size=(n_rows, 7)).astype(dtype)
+    est = skscale.StandardScaler().fit(X)
+    expected = ((X.astype(np.float64) - est.center_) / est.scale_).astype(dtype)
+    assert_array_equal(est.transform(X), expected)
+    copy = X.copy()
+    est.transform(copy, copy=False)
+    assert_array_equal(copy, expected)
+
+
 def test_many_blocks_equal_one_block(rng, monkeypatch):
     X = rng.normal(loc=50.0, scale=2.0, size=(5_000, 3))
     one = skscale.StandardScaler().fit(X)
@@ -56,9 +72,11 @@ def test_float32_input_is_never_copied_to_float64(rng):
     tracemalloc.start()
     est.fit(X)
     fit_peak = tracemalloc.get_traced_memory()[1]
+    # What the fit keeps (per-thread scratch blocks) is not the transform's.
+    kept = tracemalloc.get_traced_memory()[0]
     tracemalloc.reset_peak()
     out = est.transform(X)
-    transform_peak = tracemalloc.get_traced_memory()[1]
+    transform_peak = tracemalloc.get_traced_memory()[1] - kept
     tracemalloc.stop()
     assert out.dtype == np.float32
     # A float64 copy would add twice the input; blocks are a few MiB at most.
