@@ -194,7 +194,21 @@ class MiniBatchStandardizer(_ColumnScaler):
                 return self._partial_fit_dask(X, sample_weight, reset=True)
             X, weight = self._validate_fit_input(X, sample_weight, reset=True)
             step = X.shape[0] if self.batch_size is None else self.batch_size
-            batches = [slice(start, start + step) for start in range(0, len(X), step)]
+            starts = range(0, len(X), step)
+            if self.momentum is None and weight is None:
+                # Exact statistics do not depend on the batches: take them in
+                # one pass over the array's fixed blocks. Without NaN, every
+                # batch moves every feature's mean, and its variance when the
+                # batch has more than ddof rows: the counts follow from the
+                # batch sizes.
+                stats = self._batch_stats(X, None)
+                if (stats.count == len(X)).all():
+                    sizes = np.diff([*starts, len(X)])
+                    moved = [len(sizes), int(np.sum(sizes > self.ddof))]
+                    n_updates = np.repeat(moved, stats.n_features).reshape(2, -1)
+                    self._fold_exact(stats, n_updates, len(sizes), reset=True)
+                    return self
+            batches = [slice(start, start + step) for start in starts]
 
             def summarise(rows):
                 batch_weight = None if weight is None else weight[rows]
@@ -239,9 +253,7 @@ class MiniBatchStandardizer(_ColumnScaler):
         exact = FeatureStats.merge_all(batches)
         n_batches = self.n_batches_seen_ + len(batches)
         if self.momentum is None:
-            n_updates = self._n_updates + np.sum(moves, axis=0)
-            super()._update(exact, reset)
-            self._n_updates, self.n_batches_seen_ = n_updates, n_batches
+            self._fold_exact(exact, np.sum(moves, axis=0), len(batches), reset)
             return
         m = float(self.momentum)
         mean, std, n_updates = self.mean_, self._std, self._n_updates
@@ -262,6 +274,16 @@ class MiniBatchStandardizer(_ColumnScaler):
                 )
         self._n_updates, self.n_batches_seen_ = n_updates, n_batches
         self._set_running(exact if reset else self.stats_.merge(exact), mean, std)
+
+    def _fold_exact(self, stats, n_updates, n_batches, reset):
+        """Fold the exact statistics of ``n_batches`` batches (momentum=None)."""
+        if reset:
+            self.n_batches_seen_ = 0
+            self._n_updates = np.zeros_like(n_updates)
+        n_updates = self._n_updates + n_updates
+        n_batches = self.n_batches_seen_ + n_batches
+        super()._update(stats, reset)
+        self._n_updates, self.n_batches_seen_ = n_updates, n_batches
 
     def _set_running(self, stats, mean, std):
         """Store running statistics (and the exact ones beside them)."""

@@ -67,16 +67,29 @@ def test_cumulative_is_not_the_average_of_batch_statistics():
     assert_array_equal(est.var_, [25.0])
 
 
+@pytest.mark.parametrize("ddof", [0, 2.5])
+@pytest.mark.parametrize("nan", [False, True], ids=["dense", "with-nan"])
 @pytest.mark.parametrize("momentum", [None, 0.2])
-def test_fit_with_batch_size_equals_partial_fit_over_the_batches(momentum, rng):
+def test_fit_with_batch_size_equals_partial_fit_over_the_batches(
+    momentum, nan, ddof, rng
+):
+    # Without NaN, exact statistics are taken in one pass over the array, and
+    # the update counts from the batch sizes; the last batch has 2 rows.
     X = rng.normal(size=(50, 3))
-    fitted = MiniBatchStandardizer(momentum=momentum, batch_size=16).fit(X)
-    streamed = MiniBatchStandardizer(momentum=momentum)
+    if nan:
+        X[rng.random(X.shape) < 0.2] = np.nan
+        X[16:32, 1] = np.nan
+    fitted = MiniBatchStandardizer(momentum=momentum, batch_size=16, ddof=ddof)
+    fitted.fit(X)
+    streamed = MiniBatchStandardizer(momentum=momentum, ddof=ddof)
     for start in range(0, 50, 16):
         streamed.partial_fit(X[start : start + 16])
     assert_allclose(fitted.mean_, streamed.mean_, rtol=1e-14)
     assert_allclose(fitted.var_, streamed.var_, rtol=1e-14)
-    assert fitted.n_batches_seen_ == 4
+    assert fitted.n_batches_seen_ == streamed.n_batches_seen_ == 4
+    assert fitted.n_samples_seen_ == streamed.n_samples_seen_ == 50
+    assert_array_equal(fitted._n_updates, streamed._n_updates)
+    assert_array_equal(fitted._n_updates[:, 0], [4, 3 if ddof else 4])
 
 
 def test_fit_resets(rng):
