@@ -324,16 +324,17 @@ def _subtract_columns(X, vector, out):
 
 
 def _moments(X, w, observed, total=None):
-    """Count, weight, mean and rms deviation of each column of a block.
+    """Count, weight, mean and rms deviation of each column of a weighted block.
 
     ``observed`` is a boolean mask of the non-NaN entries, or None when there is
-    no NaN; ``total`` the (weighted) column sums when already known. The
-    deviation is a corrected two-pass estimate.
+    no NaN; ``total`` the weighted column sums when already known. The
+    deviation is a corrected two-pass estimate. (Unweighted blocks take
+    :func:`_shifted_moments`.)
     """
     n, p = X.shape
     if observed is None:
         count = np.full(p, n, dtype=np.int64)
-        weight = np.full(p, float(n) if w is None else float(w.sum()))
+        weight = np.full(p, float(w.sum()))
         total = _column_total(X, w) if total is None else total
         # The deviations go to a per-thread scratch block: no allocation.
         dev = scratch("deviations", X.shape)
@@ -341,19 +342,12 @@ def _moments(X, w, observed, total=None):
     else:
         count = observed.sum(axis=0)
         X = np.where(observed, X, 0.0)
-        if w is None:
-            weight = count.astype(np.float64)
-        else:
-            weight = np.einsum("i,ij->j", w, observed.astype(np.float64))
+        weight = np.einsum("i,ij->j", w, observed.astype(np.float64))
         total = _column_total(X, w)
         dev = X - total / weight
         dev[~observed] = 0.0
-    if w is None:
-        d1 = _reduce_columns(np.add, dev)
-        d2 = _reduce_columns(np.add, np.square(dev, out=dev))
-    else:
-        d1 = np.einsum("i,ij->j", w, dev)
-        d2 = np.einsum("i,ij,ij->j", w, dev, dev)
+    d1 = np.einsum("i,ij->j", w, dev)
+    d2 = np.einsum("i,ij,ij->j", w, dev, dev)
     # The deviations' own sum corrects the first-pass mean (whose column sum
     # loses digits over many rows) and the second moment alike.
     correction = d1 / weight
@@ -362,8 +356,7 @@ def _moments(X, w, observed, total=None):
 
 
 def _column_total(X, w):
-    if w is None:
-        return _reduce_columns(np.add, X, dtype=np.float64)
+    """Weighted column sums, in float64."""
     return np.einsum("i,ij->j", w, X, dtype=np.float64)
 
 
@@ -404,27 +397,43 @@ def _plain_stats(X, moments, extrema=True):
     return FeatureStats(n, count, count.astype(np.float64), mean, std0, low, high)
 
 
-def _shifted_moments(X, center):
+def _shifted_moments(X, center, missing=None, count=None, finite=False):
     """Mean and rms deviation of the columns of X from deviations from ``center``.
 
-    Two passes over the cached block for the deviations' sum and sum of squares.
-    They lose digits only when the mean lies many standard deviations from the
-    center; then the block is done again around its mean (classic two-pass).
-    Returns ``(mean, std0, sum of squared deviations from the center)``.
+    Two passes over the cached block for the deviations' sum and sum of squares
+    (one more with NaN: ``missing`` masks the NaN entries, whose deviations are
+    set to 0, and ``count`` holds each column's observed entries). They lose
+    digits only when the mean lies many standard deviations from the center;
+    then the block is done again around its mean (classic two-pass).
+    Returns ``(mean, std0, sum of squared deviations from the center)``, or
+    None with ``finite`` as soon as a deviation's sum is not finite (a NaN, an
+    infinity or an overflow, which the caller handles elsewhere).
     """
-    n = X.shape[0]
+    count = X.shape[0] if count is None else count
     dev = scratch("deviations", X.shape, order="F" if _column_major(X) else "C")
 
     def deviations(center):
         _subtract_columns(X, center, out=dev)
-        offset = _reduce_columns(np.add, dev) / n
+        if missing is not None:
+            np.copyto(dev, 0.0, where=missing)
+        offset = _reduce_columns(np.add, dev) / count
+        if finite and not np.isfinite(offset).all():
+            return None
         squares = _reduce_columns(np.add, np.square(dev, out=dev))
-        return offset, squares, squares / n - offset * offset
+        return offset, squares, squares / count - offset * offset
 
-    offset, squares, var = deviations(center)
-    if not (offset * offset <= 1e3 * var).all():
+    first = deviations(center)
+    if first is None:
+        return None
+    offset, squares, var = first
+    # NaN (a column never observed, or a NaN or infinity that the caller will
+    # send elsewhere) compares False: no second pass for it.
+    if (offset * offset > 1e3 * var).any():
         center = center + offset
-        offset, _, var = deviations(center)
+        second = deviations(center)
+        if second is None:
+            return None
+        offset, _, var = second
     return center + offset, np.sqrt(np.maximum(var, 0.0)), squares
 
 
@@ -441,7 +450,10 @@ def _deviation_stats(X):
     n, p = X.shape
     first = X[0].astype(np.float64)
     with np.errstate(all="ignore"):
-        mean, std0, squares = _shifted_moments(X, first)
+        moments = _shifted_moments(X, first, finite=True)
+        if moments is None:
+            return None
+        mean, std0, squares = moments
         if not (np.isfinite(squares).all() and np.isfinite(mean).all()):
             return None
         # A non-zero deviation from a value of magnitude >= 2**-400 is at least
@@ -499,6 +511,15 @@ def _dense_stats(X, w, moments=2, extrema=True):
     exponent, extreme = _exponents(low, high)
     if extreme:
         X = np.ldexp(X.astype(np.float64), -exponent)
+    if w is None:
+        with np.errstate(all="ignore"):
+            count, mean, std0 = _observed_moments(
+                X, np.ldexp(low, -exponent), np.ldexp(high, -exponent), moments
+            )
+        weight = count.astype(np.float64)
+        mean = np.where(count > 0, np.ldexp(mean, exponent), np.nan)
+        std0 = np.where(count > 0, np.ldexp(std0, exponent), np.nan)
+        return FeatureStats(n_rows, count, weight, mean, std0, low, high)._snapped()
     with np.errstate(all="ignore"):
         # With no infinity and no extreme magnitude, a NaN sum means a NaN entry:
         # the NaN-free case pays no pass of its own to find NaN.
@@ -531,6 +552,50 @@ def _dense_stats(X, w, moments=2, extrema=True):
     mean = np.where(count > 0, mean, np.nan)
     std0 = np.where(count > 0, std0, np.nan)
     return FeatureStats(n_rows, count, weight, mean, std0, low, high)._snapped()
+
+
+def _count_columns(mask):
+    """The number of True entries in each column of a boolean block.
+
+    Summed as bytes, at most 255 rows at a time, on widened rows: a sum of
+    booleans into int64 would cast every entry.
+    """
+    n, p = mask.shape
+    values = mask.view(np.uint8)
+    if not mask.flags.c_contiguous:
+        return np.add.reduce(values, axis=0, dtype=np.int64)
+    k = max(1, _WIDE // max(p, 1))
+    main = n - n % k
+    wide = values[:main].reshape(-1, k * p)
+    total = np.zeros(k * p, dtype=np.int64)
+    for start in range(0, wide.shape[0], 255):
+        total += np.add.reduce(wide[start : start + 255], axis=0, dtype=np.uint8)
+    counts = total.reshape(k, p).sum(axis=0)
+    if main < n:
+        counts += np.add.reduce(values[main:], axis=0, dtype=np.int64)
+    return counts
+
+
+def _observed_moments(X, low, high, moments):
+    """Count, mean and std0 of an unweighted block's non-NaN entries.
+
+    ``low`` and ``high`` are the columns' NaN-ignoring extrema. NaN entries get
+    a zero deviation from the midrange, so that NaN costs one pass to find and
+    one to mask, on the cached block, and no copy.
+    """
+    n, p = X.shape
+    order = "F" if _column_major(X) else "C"
+    missing = np.isnan(X, out=scratch("missing", X.shape, np.bool_, order=order))
+    if missing.any():
+        count = n - _count_columns(missing)
+    else:
+        missing, count = None, np.full(p, n, dtype=np.int64)
+    nan = np.full(p, np.nan)
+    if moments == 0:
+        return count, nan, nan
+    center = np.where(count > 0, 0.5 * low + 0.5 * high, 0.0)
+    mean, std0, _ = _shifted_moments(X, center, missing, count)
+    return count, mean, std0 if moments == 2 else nan
 
 
 def _combine(parts):

@@ -56,6 +56,36 @@ def test_batch_statistics_match_numpy(weighted, nan, extrema, rng):
 
 
 @extrema
+@pytest.mark.parametrize("moments", [0, 1, 2])
+@pytest.mark.parametrize("rows", [200, 30_011], ids=["small-block", "large-block"])
+def test_missing_values_in_every_layout(rows, moments, extrema, rng):
+    # NaN everywhere, in the first row, in a whole column, and a column that is
+    # constant where observed: the NaN paths of both block layouts.
+    X = rng.normal(7.0, 3.0, size=(rows, 6))
+    X[rng.random(X.shape) < 0.3] = np.nan
+    X[0, 1] = np.nan
+    X[:, 2] = np.nan
+    X[:, 3] = np.where(np.isnan(X[:, 3]), np.nan, -2.5)
+    stats = FeatureStats.from_array(X, moments=moments, extrema=extrema)
+    observed = [0, 1, 3, 4, 5]
+    expected = reference(X[:, observed])
+    assert_array_equal(stats.count, np.sum(~np.isnan(X), axis=0))
+    assert_array_equal(stats.weight, stats.count)
+    if extrema:
+        assert_array_equal(stats.min[observed], expected["min"])
+        assert_array_equal(stats.max[observed], expected["max"])
+    if moments >= 1:
+        assert_allclose(stats.mean[observed], expected["mean"], rtol=1e-13)
+        assert stats.mean[3] == -2.5
+    if moments == 2:
+        expected["std0"][2] = 0.0  # the constant column: numpy leaves a residue
+        assert_allclose(stats.std0[observed], expected["std0"], rtol=1e-12)
+        assert stats.std0[3] == 0.0
+    for key in ("mean", "std0", "min", "max"):
+        assert np.isnan(getattr(stats, key)[2])
+
+
+@extrema
 def test_blocks_are_merged_in_a_fixed_order(extrema, rng, monkeypatch):
     X = rng.normal(size=(1000, 3))
     whole = FeatureStats.from_array(X, extrema=extrema)
