@@ -16,6 +16,34 @@ def available_cores():
         return max(1, os.cpu_count() or 1)
 
 
+def _openmp_threads():
+    """scikit-learn's own thread count, or None where it cannot say.
+
+    It honours ``OMP_NUM_THREADS`` (which joblib sets in its worker processes),
+    threadpoolctl's limits on OpenMP, and the cores available. It is a private
+    scikit-learn helper: any failure falls back to reading ``OMP_NUM_THREADS``.
+    """
+    try:
+        from sklearn.utils._openmp_helpers import (
+            _openmp_effective_n_threads,
+            _openmp_parallelism_enabled,
+        )
+
+        if _openmp_parallelism_enabled():
+            return int(_openmp_effective_n_threads())
+    except Exception:  # a private API: it must never break a fit
+        pass
+    first = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(first) if first.isdigit() and int(first) > 0 else None
+
+
+def _default_n_threads():
+    """The available cores, within the limits OpenMP code is held to."""
+    cores = available_cores()
+    limit = _openmp_threads()
+    return cores if limit is None else max(1, min(cores, limit))
+
+
 def _check_n_threads(n_threads):
     if n_threads is not None and (
         isinstance(n_threads, bool)
@@ -34,7 +62,11 @@ def get_config():
         ``{"n_threads": n}``: the number of threads the fit and transform kernels
         use on large arrays. It is the value set with :func:`set_config` or
         :func:`config_context`, else the ``SKSCALE_NUM_THREADS`` environment
-        variable, else the number of cores available to the process.
+        variable, else the number of cores available to the process, within
+        the limits scikit-learn's own parallel code is held to: threadpoolctl's
+        ``threadpool_limits`` on OpenMP and ``OMP_NUM_THREADS`` (which joblib
+        sets in its workers, so that a parallel grid search does not run two
+        threads per core).
 
     Examples
     --------
@@ -47,7 +79,7 @@ def get_config():
     if n_threads is None:
         from_env = os.environ.get("SKSCALE_NUM_THREADS", "").strip()
         n_threads = int(from_env) if from_env.isdigit() and int(from_env) > 0 else None
-    return {"n_threads": n_threads or available_cores()}
+    return {"n_threads": n_threads or _default_n_threads()}
 
 
 def set_config(n_threads=None):
@@ -60,8 +92,9 @@ def set_config(n_threads=None):
     Parameters
     ----------
     n_threads : int or None, default=None
-        Threads to use; None restores the default (``SKSCALE_NUM_THREADS`` or
-        all available cores).
+        Threads to use; None restores the default (``SKSCALE_NUM_THREADS``, or
+        the available cores within threadpoolctl's and ``OMP_NUM_THREADS``'s
+        limits: see :func:`get_config`).
 
     Examples
     --------

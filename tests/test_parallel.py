@@ -86,11 +86,38 @@ def test_float32_input_is_never_copied_to_float64(rng):
 
 def test_thread_count_defaults_to_the_cores_and_can_be_limited(monkeypatch):
     monkeypatch.delenv("SKSCALE_NUM_THREADS", raising=False)
+    monkeypatch.setattr("skscale._config._openmp_threads", lambda: None)
     assert skscale.get_config()["n_threads"] == available_cores()
     with skscale.config_context(n_threads=1):
         assert skscale.get_config() == {"n_threads": 1}
     assert skscale.get_config()["n_threads"] == available_cores()
     monkeypatch.setenv("SKSCALE_NUM_THREADS", "3")
+    assert skscale.get_config()["n_threads"] == 3
+
+
+def test_thread_count_honours_threadpoolctl_and_omp_limits(monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from sklearn.utils._openmp_helpers import _openmp_parallelism_enabled
+
+    monkeypatch.delenv("SKSCALE_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    if _openmp_parallelism_enabled():  # scikit-learn built with OpenMP
+        with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+            assert skscale.get_config()["n_threads"] == 1
+            # An explicit setting wins.
+            with skscale.config_context(n_threads=2):
+                assert skscale.get_config()["n_threads"] == 2
+    # Where scikit-learn cannot say, OMP_NUM_THREADS (as joblib sets it in its
+    # workers) still limits the default.
+    monkeypatch.setattr(
+        "sklearn.utils._openmp_helpers._openmp_parallelism_enabled", lambda: False
+    )
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert skscale.get_config()["n_threads"] == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
+    assert skscale.get_config()["n_threads"] == available_cores()
+    monkeypatch.setenv("SKSCALE_NUM_THREADS", "3")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
     assert skscale.get_config()["n_threads"] == 3
 
 
