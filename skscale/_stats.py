@@ -471,6 +471,7 @@ def _deviation_stats(X):
 
 
 def _column_major(X):
+    """Whether X is a column-major block (a small block's copy, see below)."""
     return X.flags.f_contiguous and not X.flags.c_contiguous
 
 
