@@ -2,12 +2,13 @@
 
 Every kernel walks its array in blocks of rows of about ``BLOCK_BYTES``: a block
 and its scratch copy stay in the shared last-level cache while a thread makes
-its few passes over them, and temporaries never exceed a few blocks. (Smaller
-blocks, fitting a core's own cache, lose more to numpy's per-call overhead, paid
-under the GIL, than they gain.) The boundaries depend only on the array's
-shape, and per-block results come back in block order, so results are
-bit-identical whatever the number of threads. numpy releases the GIL inside its
-loops, so the threads run in parallel.
+its few passes over them, and temporaries never exceed a few blocks per thread
+(kept from call to call: see :func:`scratch`). Smaller blocks, fitting a core's
+own cache, lose more to numpy's per-call overhead, paid under the GIL, than
+they gain. The boundaries depend only on the array's shape, and per-block
+results come back in block order, so results are bit-identical whatever the
+number of threads. numpy releases the GIL inside its loops, so the threads run
+in parallel.
 """
 
 import math
