@@ -203,9 +203,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         feature never observed gets NaN, so that it transforms to NaN.
         """
         observed = self.stats_.count > 0
-        every = observed.all()
-        if not every:
-            center = np.where(observed, center, np.nan)
+        center = np.where(observed, center, np.nan)
         # A range beyond float64 (data near both of its ends) is not
         # representable: such features are scaled in halves of their units,
         # where the range and every intermediate value are finite.
@@ -214,9 +212,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if self._unit is not None:
             half_range = 0.5 * self.stats_.max - 0.5 * self.stats_.min
             scale = np.where(huge, half_range, scale)
-        scale = np.where(scale == 0.0, 1.0, scale)
-        if not every:
-            scale = np.where(observed, scale, np.nan)
+        scale = np.where(observed, np.where(scale == 0.0, 1.0, scale), np.nan)
         self._set_affine(center, scale)
 
     def _centered(self, src, dst, cols):

@@ -7,7 +7,7 @@ import numpy as np
 from ._base import _ColumnScaler
 from ._dask import is_dask_collection
 from ._parallel import map_blocks
-from ._stats import FeatureStats
+from ._stats import FeatureStats, observed_counts
 from ._validation import atomic_update, check_bool, raise_if_infinite
 
 
@@ -195,20 +195,22 @@ class MiniBatchStandardizer(_ColumnScaler):
             X, weight = self._validate_fit_input(X, sample_weight, reset=True)
             step = X.shape[0] if self.batch_size is None else self.batch_size
             starts = range(0, len(X), step)
+            batches = [slice(start, start + step) for start in starts]
             if self.momentum is None and weight is None:
                 # Exact statistics do not depend on the batches: take them in
-                # one pass over the array's fixed blocks. Without NaN, every
-                # batch moves every feature's mean, and its variance when the
-                # batch has more than ddof rows: the counts follow from the
-                # batch sizes.
+                # one pass over the array's fixed blocks. The update counts need
+                # only each batch's observed entries: its size without NaN.
                 stats = self._batch_stats(X, None)
                 if (stats.count == len(X)).all():
                     sizes = np.diff([*starts, len(X)])
-                    moved = [len(sizes), int(np.sum(sizes > self.ddof))]
-                    n_updates = np.repeat(moved, stats.n_features).reshape(2, -1)
-                    self._fold_exact(stats, n_updates, len(sizes), reset=True)
-                    return self
-            batches = [slice(start, start + step) for start in starts]
+                    counts = np.repeat(sizes[:, None], stats.n_features, axis=1)
+                else:
+                    counts = np.stack(
+                        map_blocks(lambda rows: observed_counts(X[rows]), batches)
+                    )
+                moves = self._moves(counts, counts).sum(axis=1)
+                self._fold_exact(stats, moves, len(batches), reset=True)
+                return self
 
             def summarise(rows):
                 batch_weight = None if weight is None else weight[rows]
@@ -224,6 +226,14 @@ class MiniBatchStandardizer(_ColumnScaler):
         # collection, each block is a batch, folded in row order.
         return self.momentum is not None
 
+    def _moves(self, count, weight):
+        """Which statistics a batch moves: ``[mean, variance]`` per feature.
+
+        Features absent from a batch keep their statistics; with too little
+        weight for ddof, only the mean moves.
+        """
+        return np.stack([count > 0, weight > self.ddof])
+
     def _update(self, batch, reset):
         """Fold the statistics of one batch into the fitted state."""
         self._fold([batch], reset)
@@ -236,27 +246,23 @@ class MiniBatchStandardizer(_ColumnScaler):
         """
         for batch in batches:
             raise_if_infinite(self, batch.infinite)
-        p = batches[0].n_features
-        if reset:
-            self.n_batches_seen_ = 0
-            # Per feature, how many batches have moved the mean and the variance.
-            self._n_updates = np.zeros((2, p), dtype=np.int64)
-            if self.momentum is not None:
-                # Debiased averages start empty (a variance of 0 until a batch
-                # gives one); PyTorch's buffers start at mean 0, variance 1.
-                debiased = self.bias_correction
-                self.mean_ = np.full(p, np.nan) if debiased else np.zeros(p)
-                self._std = np.zeros(p) if debiased else np.ones(p)
-        # Features absent from a batch keep their statistics; with too little
-        # weight for ddof, only the mean moves.
-        moves = [np.stack([b.count > 0, b.weight > self.ddof]) for b in batches]
+        moves = [self._moves(batch.count, batch.weight) for batch in batches]
         exact = FeatureStats.merge_all(batches)
-        n_batches = self.n_batches_seen_ + len(batches)
         if self.momentum is None:
             self._fold_exact(exact, np.sum(moves, axis=0), len(batches), reset)
             return
+        p = exact.n_features
+        if reset:
+            # Debiased averages start empty (a variance of 0 until a batch
+            # gives one); PyTorch's buffers start at mean 0, variance 1.
+            debiased = self.bias_correction
+            mean = np.full(p, np.nan) if debiased else np.zeros(p)
+            std = np.zeros(p) if debiased else np.ones(p)
+            n_updates, n_batches = np.zeros((2, p), dtype=np.int64), 0
+        else:
+            mean, std = self.mean_, self._std
+            n_updates, n_batches = self._n_updates, self.n_batches_seen_
         m = float(self.momentum)
-        mean, std, n_updates = self.mean_, self._std, self._n_updates
         for batch, move in zip(batches, moves, strict=True):
             n_updates = n_updates + move
             if self.bias_correction:
@@ -272,18 +278,22 @@ class MiniBatchStandardizer(_ColumnScaler):
                 std = np.where(
                     move[1], _blend_std(std, batch.std(self.ddof), alpha[1]), std
                 )
-        self._n_updates, self.n_batches_seen_ = n_updates, n_batches
+        # Per feature, how many batches have moved the mean and the variance.
+        self._n_updates = n_updates
+        self.n_batches_seen_ = n_batches + len(batches)
         self._set_running(exact if reset else self.stats_.merge(exact), mean, std)
 
-    def _fold_exact(self, stats, n_updates, n_batches, reset):
-        """Fold the exact statistics of ``n_batches`` batches (momentum=None)."""
-        if reset:
-            self.n_batches_seen_ = 0
-            self._n_updates = np.zeros_like(n_updates)
-        n_updates = self._n_updates + n_updates
-        n_batches = self.n_batches_seen_ + n_batches
+    def _fold_exact(self, stats, moves, n_batches, reset):
+        """Fold the exact statistics of ``n_batches`` batches (momentum=None).
+
+        ``moves`` counts, per feature, the batches that moved the mean and the
+        variance.
+        """
         super()._update(stats, reset)
-        self._n_updates, self.n_batches_seen_ = n_updates, n_batches
+        if not reset:
+            moves = moves + self._n_updates
+            n_batches += self.n_batches_seen_
+        self._n_updates, self.n_batches_seen_ = moves, n_batches
 
     def _set_running(self, stats, mean, std):
         """Store running statistics (and the exact ones beside them)."""

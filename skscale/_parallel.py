@@ -47,6 +47,16 @@ def row_group(n_columns, elements=ROW_ELEMENTS):
     return small * max(1, elements // (small * p))
 
 
+def widening(n_rows, n_columns):
+    """Rows per widened row for an elementwise operation on a C-contiguous block.
+
+    1 (no widening) below four widened rows: there, tiling the per-column
+    vectors costs more than the long rows save.
+    """
+    k = row_group(n_columns, WIDE_ELEMENTS)
+    return k if n_rows >= 4 * k else 1
+
+
 def tile_row(vector, k):
     """``vector`` repeated ``k`` times, as one row (faster than ``np.tile``)."""
     tiled = np.empty((k, vector.shape[0]), dtype=vector.dtype)
@@ -86,10 +96,8 @@ def map_blocks(function, blocks):
 
     Each thread takes a contiguous run of blocks; results keep the block order.
     """
-    if len(blocks) <= 1:
-        # A small array: none of the machinery below.
-        return [function(block) for block in blocks]
-    n_threads = min(get_config()["n_threads"], len(blocks))
+    # A single block (a small array) needs none of the machinery below.
+    n_threads = 1 if len(blocks) <= 1 else min(get_config()["n_threads"], len(blocks))
     if n_threads <= 1 or getattr(_local, "in_pool", False):
         # One thread, or already inside a pool task (a nested map would wait
         # for workers that are all busy waiting): run here, in order.
@@ -153,16 +161,9 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
     """
     n_rows, n_columns = X.shape
     direct = out.dtype == np.float64
-    k = row_group(n_columns, WIDE_ELEMENTS)
-    # Widening pays from a few widened rows on; below that, tiling the vectors
-    # costs more than it saves.
-    widen = (
-        elementwise
-        and k > 1
-        and n_rows >= 4 * k
-        and X.flags.c_contiguous
-        and out.flags.c_contiguous
-    )
+    k = widening(n_rows, n_columns)
+    widen = elementwise and k > 1 and X.flags.c_contiguous and out.flags.c_contiguous
+    # By id; the entry holds the vector itself, so that its id stays its own.
     tiled_vectors = {}
 
     def same(vector):
@@ -170,10 +171,9 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
 
     def tiled(vector):
         # The same few vectors come back block after block: tile each once.
-        key = id(vector)
-        hit = tiled_vectors.get(key)
-        if hit is None or hit[0] is not vector:
-            hit = tiled_vectors[key] = (vector, tile_row(vector, k))
+        hit = tiled_vectors.get(id(vector))
+        if hit is None:
+            hit = tiled_vectors[id(vector)] = (vector, tile_row(vector, k))
         return hit[1]
 
     def apply(src, dst):

@@ -33,12 +33,11 @@ from scipy import sparse
 
 from ._parallel import (
     ROW_ELEMENTS,
-    WIDE_ELEMENTS,
     map_blocks,
     row_blocks,
-    row_group,
     scratch,
     tile_row,
+    widening,
 )
 
 __all__ = ["FeatureStats"]
@@ -309,11 +308,10 @@ def _subtract_columns(X, vector, out):
     group of widened rows are done apart.
     """
     n, p = X.shape
-    k = row_group(p, WIDE_ELEMENTS) if X.flags.c_contiguous else 1
-    main = n - n % k
-    if k <= 1 or n < 4 * k:
-        # Too few rows for the widened view to pay for tiling the vector.
+    k = widening(n, p) if X.flags.c_contiguous else 1
+    if k == 1:
         return np.subtract(X, vector, out=out)
+    main = n - n % k
     shape = (-1, k * p)
     np.subtract(
         X[:main].reshape(shape), tile_row(vector, k), out=out[:main].reshape(shape)
@@ -512,69 +510,70 @@ def _dense_stats(X, w, moments=2, extrema=True):
     exponent, extreme = _exponents(low, high)
     if extreme:
         X = np.ldexp(X.astype(np.float64), -exponent)
-    if w is None:
-        with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):
+        if w is None:
             count, mean, std0 = _observed_moments(
                 X, np.ldexp(low, -exponent), np.ldexp(high, -exponent), moments
             )
-        weight = count.astype(np.float64)
+            weight = count.astype(np.float64)
+        else:
+            count, weight, mean, std0 = _weighted_moments(X, w)
+            weight = np.ldexp(weight, weight_exponent)
         mean = np.where(count > 0, np.ldexp(mean, exponent), np.nan)
         std0 = np.where(count > 0, np.ldexp(std0, exponent), np.nan)
-        return FeatureStats(n_rows, count, weight, mean, std0, low, high)._snapped()
-    with np.errstate(all="ignore"):
-        # With no infinity and no extreme magnitude, a NaN sum means a NaN entry:
-        # the NaN-free case pays no pass of its own to find NaN.
-        total = _column_total(X, w)
-        nan_columns = np.isnan(total)
-        if not nan_columns.any():
-            count, weight, mean, std0 = _moments(X, w, None, total)
-        else:
-            count, weight, mean, std0 = (
-                np.zeros(p, dtype=np.int64),
-                np.zeros(p),
-                np.full(p, np.nan),
-                np.full(p, np.nan),
-            )
-            clean = ~nan_columns
-            if clean.any():
-                parts = _moments(X[:, clean], w, None, total[clean])
-                for target, part in zip(
-                    (count, weight, mean, std0), parts, strict=True
-                ):
-                    target[clean] = part
-            Xn = X[:, nan_columns].astype(np.float64)
-            parts = _moments(Xn, w, ~np.isnan(Xn))
-            for target, part in zip((count, weight, mean, std0), parts, strict=True):
-                target[nan_columns] = part
-        mean = np.ldexp(mean, exponent)
-        std0 = np.ldexp(std0, exponent)
-    if w is not None:
-        weight = np.ldexp(weight, weight_exponent)
-    mean = np.where(count > 0, mean, np.nan)
-    std0 = np.where(count > 0, std0, np.nan)
     return FeatureStats(n_rows, count, weight, mean, std0, low, high)._snapped()
 
 
-def _count_columns(mask):
-    """The number of True entries in each column of a boolean block.
+def _weighted_moments(X, w):
+    """Count, weight, mean and std0 of a weighted block, NaN columns apart."""
+    p = X.shape[1]
+    # With no infinity and no extreme magnitude, a NaN sum means a NaN entry:
+    # the NaN-free case pays no pass of its own to find NaN.
+    total = _column_total(X, w)
+    nan_columns = np.isnan(total)
+    if not nan_columns.any():
+        return _moments(X, w, None, total)
+    results = (
+        np.zeros(p, dtype=np.int64),
+        np.zeros(p),
+        np.full(p, np.nan),
+        np.full(p, np.nan),
+    )
+    clean = ~nan_columns
+    if clean.any():
+        parts = _moments(X[:, clean], w, None, total[clean])
+        for target, part in zip(results, parts, strict=True):
+            target[clean] = part
+    Xn = X[:, nan_columns].astype(np.float64)
+    parts = _moments(Xn, w, ~np.isnan(Xn))
+    for target, part in zip(results, parts, strict=True):
+        target[nan_columns] = part
+    return results
 
-    Summed as bytes, at most 255 rows at a time, on widened rows: a sum of
-    booleans into int64 would cast every entry.
+
+def _missing(X):
+    """The NaN mask of a block (None without NaN) and its observed counts.
+
+    The mask goes to a per-thread scratch block; it is counted as bytes, on
+    the widened rows of the column reductions.
     """
-    n, p = mask.shape
-    values = mask.view(np.uint8)
-    if not mask.flags.c_contiguous:
-        return np.add.reduce(values, axis=0, dtype=np.int64)
-    k = max(1, _WIDE // max(p, 1))
-    main = n - n % k
-    wide = values[:main].reshape(-1, k * p)
-    total = np.zeros(k * p, dtype=np.int64)
-    for start in range(0, wide.shape[0], 255):
-        total += np.add.reduce(wide[start : start + 255], axis=0, dtype=np.uint8)
-    counts = total.reshape(k, p).sum(axis=0)
-    if main < n:
-        counts += np.add.reduce(values[main:], axis=0, dtype=np.int64)
-    return counts
+    n, p = X.shape
+    order = "F" if _column_major(X) else "C"
+    missing = np.isnan(X, out=scratch("missing", X.shape, np.bool_, order=order))
+    if not missing.any():
+        return None, np.full(p, n, dtype=np.int64)
+    nans = _reduce_columns(np.add, missing.view(np.uint8), dtype=np.int32)
+    return missing, n - nans.astype(np.int64)
+
+
+def observed_counts(X):
+    """The number of non-NaN entries in each column of a dense array."""
+    n, p = X.shape
+
+    def count(rows):
+        return _missing(X[rows])[1]
+
+    return sum(map_blocks(count, row_blocks(n, p)), np.zeros(p, dtype=np.int64))
 
 
 def _observed_moments(X, low, high, moments):
@@ -584,19 +583,13 @@ def _observed_moments(X, low, high, moments):
     a zero deviation from the midrange, so that NaN costs one pass to find and
     one to mask, on the cached block, and no copy.
     """
-    n, p = X.shape
-    order = "F" if _column_major(X) else "C"
-    missing = np.isnan(X, out=scratch("missing", X.shape, np.bool_, order=order))
-    if missing.any():
-        count = n - _count_columns(missing)
-    else:
-        missing, count = None, np.full(p, n, dtype=np.int64)
-    nan = np.full(p, np.nan)
+    missing, count = _missing(X)
     if moments == 0:
+        nan = np.full(X.shape[1], np.nan)
         return count, nan, nan
     center = np.where(count > 0, 0.5 * low + 0.5 * high, 0.0)
     mean, std0, _ = _shifted_moments(X, center, missing, count)
-    return count, mean, std0 if moments == 2 else nan
+    return count, mean, std0
 
 
 def _combine(parts):
