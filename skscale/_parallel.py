@@ -12,6 +12,7 @@ in parallel.
 """
 
 import math
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -32,6 +33,23 @@ WIDE_ELEMENTS = 8 * ROW_ELEMENTS
 _pool = None
 _pool_lock = threading.Lock()
 _local = threading.local()
+
+
+def _forget_pool_in_child():
+    """Give a forked child a pool of its own.
+
+    A child of ``os.fork()`` inherits the parent's pool object but none of its
+    threads: a task submitted to it would wait forever. The child starts with
+    no pool (made anew on first use), a fresh lock (the parent's may have been
+    held by another thread at the fork) and fresh per-thread state.
+    """
+    global _pool, _pool_lock, _local
+    _pool = None
+    _pool_lock = threading.Lock()
+    _local = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 def row_group(n_columns, elements=ROW_ELEMENTS):

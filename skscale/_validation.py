@@ -1,5 +1,6 @@
 """Input and parameter checks shared by every estimator; messages name the problem."""
 
+import os
 import threading
 import weakref
 from contextlib import contextmanager
@@ -87,6 +88,16 @@ def canonical_sparse(X, copy):
 # pickled, cloned or compared.
 _LOCKS = weakref.WeakKeyDictionary()
 _LOCKS_LOCK = threading.Lock()
+
+
+def _fresh_locks_in_child():
+    """A forked child gets new locks: the parent's threads that held some are gone."""
+    global _LOCKS, _LOCKS_LOCK
+    _LOCKS = weakref.WeakKeyDictionary()
+    _LOCKS_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_locks_in_child)
 
 
 def _lock_of(estimator):

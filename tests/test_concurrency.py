@@ -1,6 +1,9 @@
 """Threads and long streams: nothing is lost, nothing drifts."""
 
 import math
+import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -93,3 +96,51 @@ def test_a_long_stream_stays_exact(rng):
     assert_array_less(np.abs(est.mean_ - exact), 1e-12 * np.abs(exact) + 1e-15 * std)
     assert_array_less(np.abs(whole.mean_ - exact), 1e-12 * np.abs(exact) + 1e-15 * std)
     assert_allclose(est.var_, X.var(axis=0), rtol=1e-10)
+
+
+_FORK_SCRIPT = """
+import multiprocessing, os, sys
+import numpy as np
+import skscale
+
+X = np.random.default_rng(0).normal(size=(400_000, 4))
+expected = skscale.StandardScaler().fit(X)  # the parent's pool now has threads
+
+
+def child_fit(_):
+    est = skscale.StandardScaler().fit(X)
+    return bool((est.mean_ == expected.mean_).all()), est.transform(X[:5]).tolist()
+
+
+if sys.argv[1] == "fork":
+    pid = os.fork()
+    if pid == 0:
+        same, _ = child_fit(0)
+        os._exit(0 if same else 3)
+    _, status = os.waitpid(pid, 0)
+    sys.exit(os.waitstatus_to_exitcode(status))
+else:
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        results = pool.map(child_fit, range(4))
+    assert all(same for same, _ in results), results
+    assert results[0][1] == expected.transform(X[:5]).tolist()
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.parametrize("how", ["fork", "pool"])
+def test_a_forked_child_fits_and_transforms_without_hanging(how, tmp_path):
+    # The 400,000 x 4 array spans several blocks, so the child needs the pool,
+    # which it would wait on forever if it inherited the parent's (whose
+    # threads it does not have).
+    script = tmp_path / "fork_child.py"
+    script.write_text(_FORK_SCRIPT)
+    env = {**os.environ, "SKSCALE_NUM_THREADS": "2"}
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", str(script), how],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
