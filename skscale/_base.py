@@ -5,13 +5,15 @@ Subclasses only say how the statistics of the core (:mod:`skscale._stats`) becom
 ``(center, scale)``; the base turns a zero scale into 1, in this one place.
 """
 
-import warnings
+import copy as copy_module
+from dataclasses import replace
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from ._affine import AffineMap
 from ._dask import is_dask_collection
 from ._stats import FeatureStats
 from ._validation import (
@@ -25,6 +27,7 @@ from ._validation import (
     sparse_columns,
     transform_dense,
     validate_x,
+    warn_outside,
     wrap_like_transform_output,
 )
 
@@ -60,26 +63,26 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _sparse_advice(self):
         return "pass a dense array (X.toarray()) if it fits in memory"
 
-    # The transform: each hook reads a block ``src`` and writes float64 ``dst``
-    # (which may be ``src`` itself), so the values go straight to the output.
-    # The kernel may view a block's rows several at a time as one long row;
-    # ``cols`` then repeats a per-feature vector to match.
+    # Parameters that only select how the fitted statistics are applied: set
+    # after a fit, they take effect at the next transform (as in scikit-learn),
+    # and the attributes that describe the map are derived anew.
+    _applied_params = ()
+    # Parameters that change what a fit learns: set after a fit, they make
+    # transform, inverse_transform and to_dict ask for a refit.
+    _learned_params = ()
 
-    def _set_affine(self, center, scale):
+    def _clip_bounds(self):
+        """The interval a ``clip`` option clips the output onto, or None."""
+        return None
+
+    def _onto(self):
+        """``(low, width)`` of a map onto an output interval (MinMaxScaler), or None."""
+        return None
+
+    def _set_attributes(self, center, scale):
+        """Set the public attributes that describe the map (``center_``, ``scale_``)."""
         self.center_ = center
         self.scale_ = scale
-
-    def _forward(self, src, dst, cols):
-        self._centered(src, dst, cols)
-        np.divide(dst, cols(self.scale_), out=dst)
-        self._clip(dst)
-
-    def _clip(self, X):
-        """Clip transformed values in place (only where a ``clip`` option asks)."""
-
-    def _backward(self, src, dst, cols):
-        np.multiply(src, cols(self.scale_), out=dst)
-        self._uncentered(dst, cols)
 
     # -- fitting ----------------------------------------------------------------
 
@@ -109,7 +112,9 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         with atomic_update(self):
             self._check_params()
-            return self._partial_fit(X, sample_weight, reset=True)
+            self._partial_fit(X, sample_weight, reset=True)
+        self._warn_unobserved()
+        return self
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Update the statistics with one more batch of rows.
@@ -197,10 +202,11 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self._set_transform(*self._center_and_scale(stats))
 
     def _set_transform(self, center, scale):
-        """Store the transform's center and scale.
+        """Build the fitted map from a center and a scale, and swap it in.
 
         The one place where a zero scale (a constant feature) becomes 1. A
-        feature never observed gets NaN, so that it transforms to NaN.
+        feature never observed gets NaN, so that it transforms to NaN. The map
+        is assigned last, in one step: see :mod:`skscale._affine`.
         """
         observed = self.stats_.count > 0
         center = np.where(observed, center, np.nan)
@@ -208,28 +214,60 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # representable: such features are scaled in halves of their units,
         # where the range and every intermediate value are finite.
         huge = observed & np.isinf(scale) & np.isfinite(center)
-        self._unit = np.where(huge, 0.5, 1.0) if huge.any() else None
-        if self._unit is not None:
+        unit = np.where(huge, 0.5, 1.0) if huge.any() else None
+        if unit is not None:
             half_range = 0.5 * self.stats_.max - 0.5 * self.stats_.min
             scale = np.where(huge, half_range, scale)
         scale = np.where(observed, np.where(scale == 0.0, 1.0, scale), np.nan)
-        self._set_affine(center, scale)
+        self._set_attributes(center, scale)
+        onto = self._onto()
+        low, width = (None, 1.0) if onto is None else onto
+        self._map = AffineMap(
+            center=center,
+            scale=scale,
+            unit=unit,
+            low=low,
+            width=width,
+            clip=self._clip_bounds(),
+            notice=self._unobserved_notice(),
+            params=self._map_params(),
+        )
 
-    def _centered(self, src, dst, cols):
-        """``src - center_`` into ``dst`` (in half units where ``_unit`` says)."""
-        if self._unit is None:
-            np.subtract(src, cols(self.center_), out=dst)
-        else:
-            np.multiply(src, cols(self._unit), out=dst)
-            np.subtract(dst, cols(self.center_ * self._unit), out=dst)
+    def _map_params(self):
+        return tuple(
+            getattr(self, name) for name in self._applied_params + self._learned_params
+        )
 
-    def _uncentered(self, dst, cols):
-        """Undo :meth:`_centered` in place."""
-        if self._unit is None:
-            np.add(dst, cols(self.center_), out=dst)
-        else:
-            np.add(dst, cols(self.center_ * self._unit), out=dst)
-            np.divide(dst, cols(self._unit), out=dst)
+    def _fitted_map(self):
+        """The fitted map, derived anew if a parameter that applies it changed.
+
+        Raises a ValueError asking for a refit if a parameter that changes what
+        was learned changed since the fit: never a map that no fit produced.
+        """
+        fitted = self._map
+        now = self._map_params()
+        if _same_params(now, fitted.params):
+            return fitted
+        names = self._applied_params + self._learned_params
+        changed = [
+            (name, old, new)
+            for name, old, new in zip(names, fitted.params, now, strict=True)
+            if not _same_param(old, new)
+        ]
+        learned = [item for item in changed if item[0] in self._learned_params]
+        if learned:
+            detail = ", ".join(
+                f"{n} from {old!r} to {new!r}" for n, old, new in learned
+            )
+            raise ValueError(
+                f"{type(self).__name__} was fitted with other parameters: "
+                f"set_params changed {detail} after fit, which changes what fit "
+                "learns. Refit (call fit) before transforming, or set them back."
+            )
+        with atomic_update(self):
+            self._check_params()
+            self._set_transform(*self._center_and_scale(self.stats_))
+            return self._map
 
     def merge(self, other):
         """Combine two scalers fitted on different data into a new one.
@@ -354,17 +392,31 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if is_dask_collection(X):
             from . import _dask
 
+            # The blocks are transformed later, maybe on other threads: give
+            # them this moment's fitted map, whatever a later fit does.
+            self._fitted_map()
+            frozen = copy_module.copy(self)
             return _dask.transform(
-                self, X, _backward_block if inverse else _forward_block
+                frozen, X, _backward_block if inverse else _forward_block
             )
+        # Read once: the whole call uses one fitted map.
+        fitted = self._fitted_map()
+        if fitted.notice is not None:
+            warn_outside(fitted.notice)
         copy = self.copy if copy is None else copy
         original = X
         X = self._validate_for_transform(X, copy, inverse or not check_names)
-        self._warn_unobserved()
         if sparse.issparse(X):
             raise_if_infinite(self, infinite_features(X))
-            return self._apply_sparse(canonical_sparse(X, copy), inverse)
-        function = self._backward if inverse else self._forward
+            X = canonical_sparse(X, copy)
+            values = X.data.astype(np.float64)
+            if inverse:
+                fitted.backward_values(values, sparse_columns(X))
+            else:
+                fitted.forward_values(values, sparse_columns(X))
+            X.data[...] = values
+            return X
+        function = fitted.backward if inverse else fitted.forward
         return transform_dense(self, X, original, copy, function)
 
     def _validate_for_transform(self, X, copy, reset_names):
@@ -381,28 +433,25 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             X = validate_x(self, X, reset=False, copy=copy)
         return X
 
-    def _warn_unobserved(self):
+    def _unobserved_notice(self):
         unobserved = self.stats_.count == 0
         if unobserved.any():
-            warnings.warn(
+            return (
                 f"feature {feature_list(self, unobserved)} had no observed "
-                "(non-NaN) value during fit; it transforms to NaN",
-                UserWarning,
-                stacklevel=4,
+                "(non-NaN, positive-weight) value during fit; it transforms to NaN"
             )
+        return None
 
-    def _apply_sparse(self, X, inverse):
-        # Sparse input only reaches scalers that do not center: scaling the
-        # stored values keeps the sparsity pattern.
-        scale = self.scale_[sparse_columns(X)]
-        values = X.data.astype(np.float64)
-        if inverse:
-            values *= scale
-        else:
-            values /= scale
-            self._clip(values)
-        X.data[...] = values
-        return X
+    def _warn_unobserved(self):
+        """Give the map's notice now (at fit) rather than at every transform."""
+        if self._map.notice is None:
+            return
+        with atomic_update(self):
+            notice = self._map.notice
+            if notice is not None:
+                self._map = replace(self._map, notice=None)
+        if notice is not None:
+            warn_outside(notice)
 
     def _refuse_sparse(self, X):
         if sparse.issparse(X) and self._centers():
@@ -425,6 +474,16 @@ def _forward_block(estimator, block):
 
 def _backward_block(estimator, block):
     return estimator._apply(block, True, inverse=True, check_names=False)
+
+
+def _same_params(a, b):
+    """Whether two tuples of parameter values are equal (fast when they are)."""
+    try:
+        if a == b:
+            return True
+    except (TypeError, ValueError):
+        pass
+    return len(a) == len(b) and all(map(_same_param, a, b))
 
 
 def _same_param(a, b):

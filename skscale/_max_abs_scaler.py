@@ -56,6 +56,8 @@ class MaxAbsScaler(_ColumnScaler):
 
     _moments = 0
 
+    _applied_params = ("clip",)
+
     def __init__(self, *, clip=False, copy=True):
         self.clip = clip
         self.copy = copy
@@ -73,13 +75,5 @@ class MaxAbsScaler(_ColumnScaler):
     def _centers(self):
         return False
 
-    def _forward(self, src, dst, cols):
-        np.divide(src, cols(self.scale_), out=dst)
-        self._clip(dst)
-
-    def _backward(self, src, dst, cols):
-        np.multiply(src, cols(self.scale_), out=dst)
-
-    def _clip(self, X):
-        if self.clip:
-            np.clip(X, -1.0, 1.0, out=X)
+    def _clip_bounds(self):
+        return (-1.0, 1.0) if self.clip else None

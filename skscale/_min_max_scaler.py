@@ -78,6 +78,9 @@ class MinMaxScaler(_ColumnScaler):
 
     _moments = 0
 
+    _applied_params = ("clip",)
+    _learned_params = ("feature_range",)
+
     def __init__(self, feature_range=(0, 1), *, clip=False, copy=True):
         self.feature_range = feature_range
         self.clip = clip
@@ -111,37 +114,22 @@ class MinMaxScaler(_ColumnScaler):
     def _center_and_scale(self, stats):
         return stats.min, stats.range
 
-    def _set_affine(self, center, scale):
+    def _set_attributes(self, center, scale):
+        # scale_ and min_ are scikit-learn's multiplier and offset; the map
+        # divides by the range instead, so that a range too small for its
+        # reciprocal (subnormal) still works.
         low, high = (float(b) for b in self.feature_range)
         self.center_ = center
-        # The transform divides by the range rather than multiplying by scale_,
-        # so that a range too small for its reciprocal (subnormal) still works.
-        self._range = scale
         with np.errstate(all="ignore"):
             self.scale_ = (high - low) / scale
             self.min_ = low - center * self.scale_
 
-    def _forward(self, src, dst, cols):
-        low, high = self.feature_range
-        self._centered(src, dst, cols)
-        dst /= cols(self._range)
-        width = float(high) - float(low)
-        if width != 1.0:
-            # Multiplying by 1 changes no bit: skip that pass.
-            dst *= width
-        dst += float(low)
-        self._clip(dst)
+    def _onto(self):
+        low, high = (float(b) for b in self.feature_range)
+        return low, high - low
 
-    def _backward(self, src, dst, cols):
-        low, high = self.feature_range
-        np.subtract(src, float(low), out=dst)
-        dst /= float(high) - float(low)
-        dst *= cols(self._range)
-        self._uncentered(dst, cols)
-
-    def _clip(self, X):
-        if self.clip:
-            np.clip(X, *self.feature_range, out=X)
+    def _clip_bounds(self):
+        return tuple(float(b) for b in self.feature_range) if self.clip else None
 
     def _sparse_advice(self):
         return (

@@ -47,7 +47,9 @@ class MiniBatchStandardizer(_ColumnScaler):
     ``running_mean``, ``running_var`` and its output in eval mode.
 
     NaN is ignored per feature; a feature absent from a batch keeps its running
-    statistics. Not thread-safe for concurrent ``partial_fit`` calls.
+    statistics. Concurrent ``partial_fit`` calls run one at a time (the order of
+    their batches is then not defined), and a concurrent ``transform`` uses the
+    state before or after an update, never a mix.
 
     Parameters
     ----------
@@ -120,6 +122,9 @@ class MiniBatchStandardizer(_ColumnScaler):
 
     _extrema = False
 
+    _applied_params = ("with_mean", "with_std")
+    _learned_params = ("momentum", "bias_correction", "ddof", "eps")
+
     def __init__(
         self,
         *,
@@ -190,36 +195,41 @@ class MiniBatchStandardizer(_ColumnScaler):
         """
         with atomic_update(self):
             self._check_params()
-            if is_dask_collection(X):
-                return self._partial_fit_dask(X, sample_weight, reset=True)
-            X, weight = self._validate_fit_input(X, sample_weight, reset=True)
-            step = X.shape[0] if self.batch_size is None else self.batch_size
-            starts = range(0, len(X), step)
-            batches = [slice(start, start + step) for start in starts]
-            if self.momentum is None and weight is None:
-                # Exact statistics do not depend on the batches: take them in
-                # one pass over the array's fixed blocks. The update counts need
-                # only each batch's observed entries: its size without NaN.
-                stats = self._batch_stats(X, None)
-                if (stats.count == len(X)).all():
-                    sizes = np.diff([*starts, len(X)])
-                    counts = np.repeat(sizes[:, None], stats.n_features, axis=1)
-                else:
-                    counts = np.stack(
-                        map_blocks(lambda rows: observed_counts(X[rows]), batches)
-                    )
-                moves = self._moves(counts, counts).sum(axis=1)
-                self._fold_exact(stats, moves, len(batches), reset=True)
-                return self
+            self._fit(X, sample_weight)
+        self._warn_unobserved()
+        return self
+
+    def _fit(self, X, sample_weight):
+        if is_dask_collection(X):
+            self._partial_fit_dask(X, sample_weight, reset=True)
+            return
+        X, weight = self._validate_fit_input(X, sample_weight, reset=True)
+        step = X.shape[0] if self.batch_size is None else self.batch_size
+        starts = range(0, len(X), step)
+        batches = [slice(start, start + step) for start in starts]
+        if self.momentum is None and weight is None:
+            # Exact statistics do not depend on the batches: take them in
+            # one pass over the array's fixed blocks. The update counts need
+            # only each batch's observed entries: its size without NaN.
+            stats = self._batch_stats(X, None)
+            if (stats.count == len(X)).all():
+                sizes = np.diff([*starts, len(X)])
+                counts = np.repeat(sizes[:, None], stats.n_features, axis=1)
+            else:
+                counts = np.stack(
+                    map_blocks(lambda rows: observed_counts(X[rows]), batches)
+                )
+            moves = self._moves(counts, counts).sum(axis=1)
+            self._fold_exact(stats, moves, len(batches), reset=True)
+        else:
 
             def summarise(rows):
                 batch_weight = None if weight is None else weight[rows]
                 return self._batch_stats(X[rows], batch_weight)
 
-            # The batches' statistics are independent: compute them in parallel
-            # (each in its own fixed blocks), then fold them in order.
+            # The batches' statistics are independent: compute them in
+            # parallel (each in its own fixed blocks), then fold in order.
             self._fold(map_blocks(summarise, batches), reset=True)
-        return self
 
     def _blocks_in_order(self):
         # Running averages depend on the order of the batches: on a Dask

@@ -105,6 +105,13 @@ def to_dict(estimator):
     # Under the lock that fit and partial_fit take: a consistent snapshot even
     # while another thread trains the estimator.
     with _lock_of(estimator):
+        if isinstance(estimator, _ColumnScaler) and hasattr(estimator, "_map"):
+            # Parameters set after the fit: the map is derived anew, or a
+            # refit is asked for (a document must describe a fitted map).
+            try:
+                estimator._fitted_map()
+            except ValueError as exc:
+                raise ValueError(f"cannot save {estimator!r}: {exc}") from None
         document = _describe(estimator, name, __version__)
     # Write nothing that cannot be read back.
     try:

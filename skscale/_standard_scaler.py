@@ -77,6 +77,9 @@ class StandardScaler(_ColumnScaler):
 
     _extrema = False
 
+    _applied_params = ("with_mean", "with_std")
+    _learned_params = ("ddof",)
+
     def __init__(self, *, with_mean=True, with_std=True, ddof=0, copy=True):
         self.with_mean = with_mean
         self.with_std = with_std

@@ -1,7 +1,9 @@
 """Input and parameter checks shared by every estimator; messages name the problem."""
 
 import os
+import sys
 import threading
+import warnings
 import weakref
 from contextlib import contextmanager
 from numbers import Real
@@ -125,6 +127,25 @@ def atomic_update(estimator):
             vars(estimator).clear()
             vars(estimator).update(state)
             raise
+
+
+_INTERNAL = tuple(
+    os.path.dirname(module.__file__) + os.sep
+    for module in (sys.modules[__name__.rpartition(".")[0]], sys.modules["sklearn"])
+)
+
+
+def warn_outside(message, category=UserWarning):
+    """Warn, pointing at the first caller outside skscale and scikit-learn.
+
+    A fixed ``stacklevel`` points into whichever of our or scikit-learn's
+    functions happened to call (``fit_transform``, the ``set_output`` wrapper):
+    this points at the user's line, however the call got here.
+    """
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def check_bool(value, name):

@@ -235,12 +235,36 @@ def test_all_nan_batch_leaves_that_column_as_it_was(name, rng):
 def test_unobserved_column_warns_by_index_and_gives_nan(name, rng):
     X = data(rng)
     X[:, 3] = np.nan
-    est = make(name).fit(X)
+    # At fit, once, pointing at the caller's line (not into skscale or
+    # scikit-learn); transform then says nothing more.
     with pytest.warns(UserWarning, match="column 3") as record:
+        est = make(name).fit(X)
+    assert len(record) == 1
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         out = est.transform(X)
-    assert all(issubclass(w.category, UserWarning) for w in record)
     assert np.isnan(out[:, 3]).all()
     assert np.isfinite(out[:, :3]).all()
+    # fit_transform and set_output's wrapper point at the caller too.
+    with pytest.warns(UserWarning, match="column 3") as record:
+        make(name).set_output(transform="pandas").fit_transform(X)
+    assert [w.filename for w in record] == [__file__]
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_unobserved_column_after_partial_fit_warns_at_transform(name, rng):
+    # A stream may observe a feature later: partial_fit does not warn, and
+    # transform does, from the caller's line, while the feature is unobserved.
+    X = data(rng)
+    X[:, 3] = np.nan
+    est = make(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.partial_fit(X[:30]).partial_fit(X[30:])
+    with pytest.warns(UserWarning, match="column 3") as record:
+        est.transform(X)
+    assert [w.filename for w in record] == [__file__]
 
 
 @pytest.mark.parametrize(
@@ -397,3 +421,83 @@ def test_no_numpy_warning_on_awkward_data(name):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         make(name).fit(X).transform(np.zeros((2, 4)))
+
+
+# -- parameters set after a fit ----------------------------------------------------
+
+APPLIED_CHANGES = [
+    ("StandardScaler", {}, {"with_mean": False}),
+    ("StandardScaler", {}, {"with_std": False}),
+    ("StandardScaler", {}, {"with_mean": False, "with_std": False}),
+    ("MinMaxScaler", {"feature_range": (-1, 2)}, {"clip": True}),
+    ("MaxAbsScaler", {}, {"clip": True}),
+    ("MiniBatchStandardizer", {}, {"with_mean": False}),
+    ("MiniBatchStandardizer", {"momentum": 0.3, "batch_size": 7}, {"with_std": False}),
+]
+
+
+@pytest.mark.parametrize(
+    "name, params, change",
+    APPLIED_CHANGES,
+    ids=[f"{c[0]}-{c[2]}" for c in APPLIED_CHANGES],
+)
+def test_applied_params_set_after_fit_take_effect_at_transform(
+    name, params, change, rng
+):
+    # As in scikit-learn: the next transform uses them, and the attributes that
+    # describe the map follow; the result is the fit with the new parameters.
+    X = data(rng)
+    new = 3 * data(rng)
+    changed = make(name, **params).fit(X)
+    changed.transform(new)
+    changed.set_params(**change)
+    refitted = make(name, **params, **change).fit(X)
+    assert_array_equal(changed.transform(new), refitted.transform(new))
+    assert_array_equal(changed.inverse_transform(new), refitted.inverse_transform(new))
+    for key in ("center_", "scale_", "min_"):
+        if hasattr(refitted, key):
+            assert_array_equal(getattr(changed, key), getattr(refitted, key), key)
+
+
+LEARNED_CHANGES = [
+    ("StandardScaler", {}, {"ddof": 1}),
+    ("MinMaxScaler", {}, {"feature_range": (-1, 1)}),
+    ("MiniBatchStandardizer", {}, {"ddof": 1}),
+    ("MiniBatchStandardizer", {}, {"eps": 0.5}),
+    ("MiniBatchStandardizer", {}, {"momentum": 0.5}),
+    ("MiniBatchStandardizer", {"momentum": 0.5}, {"bias_correction": False}),
+]
+
+
+@pytest.mark.parametrize(
+    "name, params, change",
+    LEARNED_CHANGES,
+    ids=[f"{c[0]}-{c[2]}" for c in LEARNED_CHANGES],
+)
+def test_learned_params_set_after_fit_ask_for_a_refit(name, params, change, rng):
+    X = data(rng)
+    est = make(name, **params).fit(X).set_params(**change)
+    before = {key: copy.deepcopy(value) for key, value in vars(est).items()}
+    (param,) = change
+    for method in (est.transform, est.inverse_transform):
+        with pytest.raises(ValueError, match=rf"{param} from .* Refit \(call fit\)"):
+            method(X)
+    assert vars(est).keys() == before.keys()
+    # Setting it back, or refitting, is all it takes.
+    est.set_params(**{param: make(name, **params).get_params()[param]})
+    assert_array_equal(est.transform(X), make(name, **params).fit(X).transform(X))
+    est.set_params(**change).fit(X)
+    assert_array_equal(
+        est.transform(X), make(name, **params, **change).fit(X).transform(X)
+    )
+
+
+def test_an_invalid_applied_param_set_after_fit_is_refused_cleanly(rng):
+    X = data(rng)
+    est = StandardScaler().fit(X)
+    expected = est.transform(X)
+    est.set_params(with_mean="no")
+    with pytest.raises(ValueError, match="with_mean must be a bool, got 'no'"):
+        est.transform(X)
+    est.set_params(with_mean=True)
+    assert_array_equal(est.transform(X), expected)

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -144,3 +145,38 @@ def test_a_forked_child_fits_and_transforms_without_hanging(how, tmp_path):
         env=env,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_transform_alongside_partial_fit_uses_one_state(name, monkeypatch):
+    # Many small blocks, so that a transform reading the fitted state block by
+    # block would mix states. Every output row of one call must come from one
+    # state that existed, before or after an update, never a mix.
+    monkeypatch.setattr("skscale._parallel.BLOCK_BYTES", 1 << 14)
+    rng = np.random.default_rng(1)
+    est = getattr(skscale, name)().fit(rng.normal(5.0, 2.0, size=(10, 1)))
+    X = np.ones((100_000, 1))
+    states = [est.transform(X[:1])[0, 0]]
+    stop = threading.Event()
+
+    def train():
+        while not stop.is_set():
+            est.partial_fit(rng.normal(rng.uniform(-50, 50), 3.0, size=(3, 1)))
+            states.append(est.transform(X[:1])[0, 0])
+            time.sleep(0.0005)
+
+    outputs = []
+    with skscale.config_context(n_threads=2):
+        trainer = threading.Thread(target=train)
+        trainer.start()
+        try:
+            for _ in range(10):
+                outputs.append(est.transform(X))
+        finally:
+            stop.set()
+            trainer.join()
+    assert len(states) > 10  # the updates did run alongside
+    known = set(states)
+    for out in outputs:
+        assert (out == out[0, 0]).all(), "one transform mixed fitted states"
+        assert out[0, 0] in known

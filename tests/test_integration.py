@@ -318,6 +318,7 @@ def merge_data(n=80):
 @mergeable
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("split", [1, 23, 40, 79])
+@pytest.mark.filterwarnings("ignore:feature .* had no observed:UserWarning")
 def test_merge_equals_fit_on_the_concatenation(estimator, weighted, split):
     X = merge_data()
     w = np.random.default_rng(8).uniform(0.1, 3.0, size=len(X)) if weighted else None

@@ -1,0 +1,113 @@
+"""The fitted map of a column scaler: one immutable object, applied block by block.
+
+A fit builds an :class:`AffineMap` from the statistics and swaps it into the
+estimator with a single assignment; ``transform`` and ``inverse_transform`` read
+it once per call. A transform running while another thread fits therefore uses
+the map from before or after an update, never a mix of the two.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class AffineMap:
+    """``x -> ((x - center) / scale) * width + low``, then clipped, per feature.
+
+    Every array has shape ``(n_features,)`` and is never written after the map
+    is built. The kernels (:meth:`forward`, :meth:`backward`) follow the block
+    protocol of :func:`skscale._parallel.transform_blocks`: they read ``src``,
+    write float64 ``dst`` (which may be ``src``) and get per-feature vectors
+    through ``cols``.
+
+    Attributes
+    ----------
+    center : ndarray or None
+        Subtracted first; None when every center is +0.0 and no unit is set
+        (subtracting it would change no bit).
+    scale : ndarray
+        The divisor.
+    unit : ndarray or None
+        Where not None, features are centred in these units (0.5: half units,
+        for ranges beyond float64), so that no intermediate overflows.
+    low, width : float or None, float
+        The map onto an output interval (MinMaxScaler): multiply by ``width``
+        (skipped when 1) and add ``low`` (skipped when None).
+    clip : tuple of two floats or None
+        Clip the output onto this interval.
+    notice : str or None
+        A warning that transform gives (features never observed), unless the
+        fit that built the map gave it already.
+    params : tuple
+        The values of the estimator's parameters the map was derived with (its
+        ``_applied_params`` then ``_learned_params``).
+    """
+
+    center: np.ndarray | None
+    scale: np.ndarray
+    unit: np.ndarray | None = None
+    low: float | None = None
+    width: float = 1.0
+    clip: tuple | None = None
+    notice: str | None = None
+    params: tuple = ()
+
+    def __post_init__(self):
+        center, unit = self.center, self.unit
+        if (
+            center is not None
+            and unit is None
+            and not center.any()
+            and not np.signbit(center).any()
+        ):
+            # x - (+0.0) is x, bit for bit, NaN and -0.0 included.
+            object.__setattr__(self, "center", center := None)
+        scaled = None if center is None or unit is None else center * unit
+        object.__setattr__(self, "_scaled_center", scaled)
+
+    def forward(self, src, dst, cols):
+        """``dst = map(src)``."""
+        if self.center is None:
+            np.divide(src, cols(self.scale), out=dst)
+        else:
+            if self.unit is None:
+                np.subtract(src, cols(self.center), out=dst)
+            else:
+                np.multiply(src, cols(self.unit), out=dst)
+                np.subtract(dst, cols(self._scaled_center), out=dst)
+            np.divide(dst, cols(self.scale), out=dst)
+        self._onto(dst)
+
+    def _onto(self, dst):
+        if self.width != 1.0:
+            # Multiplying by 1 changes no bit: skip that pass.
+            dst *= self.width
+        if self.low is not None:
+            dst += self.low
+        if self.clip is not None:
+            np.clip(dst, *self.clip, out=dst)
+
+    def backward(self, src, dst, cols):
+        """``dst = inverse map(src)`` (the clip is not undone)."""
+        if self.low is not None:
+            np.subtract(src, self.low, out=dst)
+            dst /= self.width
+            src = dst
+        np.multiply(src, cols(self.scale), out=dst)
+        if self.center is None:
+            return
+        if self.unit is None:
+            np.add(dst, cols(self.center), out=dst)
+        else:
+            np.add(dst, cols(self._scaled_center), out=dst)
+            np.divide(dst, cols(self.unit), out=dst)
+
+    def forward_values(self, values, columns):
+        """The map of the stored values of a sparse matrix (no center)."""
+        values /= self.scale[columns]
+        self._onto(values)
+
+    def backward_values(self, values, columns):
+        """The inverse map of the stored values of a sparse matrix (no center)."""
+        values *= self.scale[columns]
