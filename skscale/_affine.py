@@ -13,7 +13,7 @@ import numpy as np
 
 @dataclass(frozen=True, eq=False)
 class AffineMap:
-    """``x -> ((x - center) / scale) * width + low``, then clipped, per feature.
+    """``x -> ((x - center - residual) / scale) * width + low``, clipped, per feature.
 
     Every array has shape ``(n_features,)`` and is never written after the map
     is built. The kernels (:meth:`forward`, :meth:`backward`) follow the block
@@ -28,6 +28,12 @@ class AffineMap:
         (subtracting it would change no bit).
     scale : ndarray
         The divisor.
+    residual : ndarray or None
+        Subtracted after the center, where the center is a mean whose float64
+        rounding matters against the scale: the center and the residual
+        together are the exact mean, so the output stays exact to rounding
+        however large the mean is against the spread. Zero for the other
+        features; None (no pass at all) when no feature needs it.
     unit : ndarray or None
         Where not None, features are centred in these units (0.5: half units,
         for ranges beyond float64), so that no intermediate overflows.
@@ -46,6 +52,7 @@ class AffineMap:
 
     center: np.ndarray | None
     scale: np.ndarray
+    residual: np.ndarray | None = None
     unit: np.ndarray | None = None
     low: float | None = None
     width: float = 1.0
@@ -58,6 +65,7 @@ class AffineMap:
         if (
             center is not None
             and unit is None
+            and self.residual is None
             and not center.any()
             and not np.signbit(center).any()
         ):
@@ -76,6 +84,8 @@ class AffineMap:
             else:
                 np.multiply(src, cols(self.unit), out=dst)
                 np.subtract(dst, cols(self._scaled_center), out=dst)
+            if self.residual is not None:
+                np.subtract(dst, cols(self.residual), out=dst)
             np.divide(dst, cols(self.scale), out=dst)
         self._onto(dst)
 
@@ -97,6 +107,8 @@ class AffineMap:
         np.multiply(src, cols(self.scale), out=dst)
         if self.center is None:
             return
+        if self.residual is not None:
+            np.add(dst, cols(self.residual), out=dst)
         if self.unit is None:
             np.add(dst, cols(self.center), out=dst)
         else:

@@ -53,7 +53,11 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     def _center_and_scale(self, stats):
-        """Per-feature center and scale, before zero scales are replaced."""
+        """Per-feature center and scale, before zero scales are replaced.
+
+        A scaler that centers on the mean returns ``stats.residual`` third, so
+        that the map subtracts the exact mean where its rounding matters.
+        """
         raise NotImplementedError
 
     def _centers(self):
@@ -201,7 +205,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             setattr(self, name, value)
         self._set_transform(*self._center_and_scale(stats))
 
-    def _set_transform(self, center, scale):
+    def _set_transform(self, center, scale, residual=None):
         """Build the fitted map from a center and a scale, and swap it in.
 
         The one place where a zero scale (a constant feature) becomes 1. A
@@ -219,17 +223,26 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             half_range = 0.5 * self.stats_.max - 0.5 * self.stats_.min
             scale = np.where(huge, half_range, scale)
         scale = np.where(observed, np.where(scale == 0.0, 1.0, scale), np.nan)
+        if residual is not None:
+            # Only where half an ulp of the mean is more than 2**-52 of the
+            # scale: elsewhere (x - center) / scale is exact to rounding as it
+            # is, and ordinary data pay no pass for it.
+            needed = np.abs(residual) > 2.0**-51 * scale  # False where NaN
+            if unit is not None:
+                needed &= unit == 1.0
+            residual = np.where(needed, residual, 0.0) if needed.any() else None
         self._set_attributes(center, scale)
         onto = self._onto()
         low, width = (None, 1.0) if onto is None else onto
         self._map = AffineMap(
             center=center,
             scale=scale,
+            residual=residual,
             unit=unit,
             low=low,
             width=width,
             clip=self._clip_bounds(),
-            notice=self._unobserved_notice(),
+            notice=None if observed.all() else self._unobserved_notice(),
             params=self._map_params(),
         )
 

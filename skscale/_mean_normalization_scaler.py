@@ -68,7 +68,7 @@ class MeanNormalizationScaler(_ColumnScaler):
         }
 
     def _center_and_scale(self, stats):
-        return stats.mean, stats.range
+        return stats.mean, stats.range, stats.residual
 
     def _sparse_advice(self):
         return (

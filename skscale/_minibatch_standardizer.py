@@ -324,7 +324,10 @@ class MiniBatchStandardizer(_ColumnScaler):
         # sqrt(var_ + eps), from the standard deviation so that it stays finite
         # where var_ itself is beyond float64.
         scale = np.hypot(self._std, np.sqrt(self.eps)) if self.with_std else np.ones(p)
-        return center, scale
+        # The exact mean's residual; a running mean is an average of rounded
+        # batch means, with none.
+        exact = self.momentum is None and self.with_mean
+        return center, scale, self.stats_.residual if exact else None
 
     def merge(self, other):
         """Combine two exact standardizers fitted on different data.

@@ -28,7 +28,7 @@ from ._stats import FeatureStats
 from ._unit_length_normalizer import UnitLengthNormalizer
 from ._validation import _lock_of, check_bool
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The only classes a document may name. Nothing else is ever built or imported.
 _CLASSES = {
@@ -395,6 +395,7 @@ def _encode_fitted(estimator):
         "extrema": bool(stats.extrema),
         "count": _encode_ints(stats.count),
         **{key: _encode_floats(getattr(stats, key)) for key in _STATS_ARRAYS[1:]},
+        "residual": _encode_floats(stats.residual),
     }
     if isinstance(estimator, MiniBatchStandardizer):
         n_updates = np.asarray(estimator._n_updates)
@@ -624,8 +625,10 @@ def _feature_name(value, where):
 def _read_stats(value, n, moments_needed, version):
     where = "fitted.stats"
     # Version 1 had no "extrema": its statistics always held min and max.
+    # Versions 1 and 2 had no "residual": their means were rounded to float64.
     keys = ("n_rows", "moments", *(("extrema",) if version >= 2 else ()))
-    value = _object(value, where, (*keys, *_STATS_ARRAYS))
+    arrays = (*_STATS_ARRAYS, *(("residual",) if version >= 3 else ()))
+    value = _object(value, where, (*keys, *arrays))
     n_rows = _integer(value["n_rows"], f"{where}.n_rows")
     moments = _integer(value["moments"], f"{where}.moments", low=0, high=2)
     if moments < moments_needed:
@@ -709,6 +712,17 @@ def _read_stats(value, n, moments_needed, version):
         _require(
             np.isnan(std0), f"{where}.std0", std0, 'must be "NaN" when moments < 2'
         )
+    residual = np.zeros(n)
+    if version >= 3:
+        residual = _floats(value["residual"], f"{where}.residual", n)
+        with np.errstate(invalid="ignore"):
+            small = np.abs(residual) <= 2 * np.spacing(np.abs(mean))
+        _require(
+            np.where(seen & np.isfinite(mean), small, residual == 0),
+            f"{where}.residual",
+            residual,
+            "must be within two ulps of mean where mean is finite, and 0 elsewhere",
+        )
     return FeatureStats(
         n_rows=n_rows,
         count=count,
@@ -719,6 +733,7 @@ def _read_stats(value, n, moments_needed, version):
         max=high,
         moments=moments,
         extrema=extrema,
+        residual=residual,
     )
 
 

@@ -11,9 +11,16 @@ from ._validation import check_bool
 class StandardScaler(_ColumnScaler):
     """Standardize each feature: remove the mean and divide by the standard deviation.
 
-    The transformation is ``(x - mean_) / scale_`` with
+    The transformation is ``(x - mean) / scale_`` with
     ``scale_ = sqrt(var_)`` and ``var_ = sum w (x - mean)^2 / (sum w - ddof)``,
-    bit for bit, so that anyone can reproduce it from the fitted attributes.
+    where ``mean`` is the exact mean: ``mean_`` (rounded to float64) plus
+    ``stats_.residual``. Where half an ulp of ``mean_`` is negligible against
+    ``scale_`` (``|mean| / std`` below about 8, most data), the output is
+    ``(x - mean_) / scale_`` bit for bit; elsewhere the residual is subtracted
+    too, ``((x - mean_) - stats_.residual) / scale_``, so that the output stays
+    within a few ulps of the exact one, even at ``|mean| / std = 1e15`` (where
+    ``(x - mean_) / scale_`` is off by up to ``ulp(mean_) / (2 * scale_)``).
+    ``docs/persistence.md`` gives the rule to reproduce it bit for bit.
 
     Statistics come from skscale's exact mergeable core: NaN is ignored per
     feature, any sequence of :meth:`partial_fit` calls equals one :meth:`fit`, and
@@ -103,7 +110,7 @@ class StandardScaler(_ColumnScaler):
         ones = np.ones(stats.n_features)
         center = stats.mean if self.with_mean else ones * 0.0
         scale = stats.std(self.ddof) if self.with_std else ones
-        return center, scale
+        return center, scale, stats.residual if self.with_mean else None
 
     def _centers(self):
         return bool(self.with_mean)

@@ -7,12 +7,24 @@ a minimum or a maximum on its own.
 A batch is summarised per feature by the number and the weight sum of its observed
 (non-NaN, positive-weight) entries, their weighted mean, their root-mean-square
 deviation from that mean (the population standard deviation, ``ddof=0``), their
-minimum and their maximum. Two summaries merge with the pairwise update of Chan,
-Golub & LeVeque (1979) in its delta form::
+minimum and their maximum.
+
+The mean is pivoted: it is kept as a float64 ``mean`` (the pivot) and the
+``residual`` that float64 could not hold, so that ``mean + residual`` is the
+exact mean to about 2**-100 relative, and every moment is taken of deviations
+from the pivot, at the scale of the spread rather than of the mean. Each
+block's pivot is a value of its data, so that its deviations are exact where
+they matter (Sterbenz); merges re-express one side's mean against the other's
+pivot exactly (an error-free ``two_sum``), and the merged mean is rounded to a
+new pivot with its residual, again exactly. So the statistics do not depend on
+how the data were split (batches, blocks, Dask workers, merge chains), even
+when ``|mean| / std`` is as large as 1e15. Two summaries merge with the
+pairwise update of Chan, Golub & LeVeque (1979) in its delta form::
 
     W     = W_a + W_b
-    mean  = mean_a + (mean_b - mean_a) * W_b / W
-    std^2 = (W_a std_a^2 + W_b std_b^2) / W + (mean_b - mean_a)^2 W_a W_b / W^2
+    delta = (mean_b - mean_a) + (residual_b - residual_a)
+    mean  = mean_a + residual_a + delta * W_b / W
+    std^2 = (W_a std_a^2 + W_b std_b^2) / W + delta^2 W_a W_b / W^2
 
 which never forms a raw sum of values or of squares. The deviation is kept as a
 standard deviation rather than a sum of squares, and combined in a scaled
@@ -69,7 +81,12 @@ class FeatureStats:
         Sum of the weights of the observed entries (equal to ``count`` without
         sample weights).
     mean : ndarray of float64
-        Weighted mean of the observed entries.
+        Weighted mean of the observed entries, rounded to float64: the pivot
+        of the deviation moments.
+    residual : ndarray of float64
+        What the rounding of ``mean`` left out: ``mean + residual`` is the
+        exact mean to about 2**-100 relative, with ``|residual|`` at most half
+        an ulp of ``mean``. Zero where the mean is not finite or not computed.
     std0 : ndarray of float64
         Weighted root-mean-square deviation from the mean (``ddof=0``).
     min, max : ndarray of float64
@@ -93,6 +110,11 @@ class FeatureStats:
     max: np.ndarray
     moments: int = 2
     extrema: bool = True
+    residual: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.residual is None:
+            object.__setattr__(self, "residual", np.zeros(self.count.shape[0]))
 
     @property
     def n_features(self):
@@ -180,14 +202,18 @@ class FeatureStats:
         with np.errstate(all="ignore"):
             pa = a.weight / weight
             pb = b.weight / weight
-            delta = b.mean - a.mean
+            # b's mean against a's pivot, exactly: mean_b - mean_a is the
+            # unevaluated sum of a float and its rounding error.
+            high, low = two_sum(b.mean, -a.mean)
+            delta = high + ((low + b.residual) - a.residual)
             # Means of opposite signs near the float64 limit: the difference
             # overflows although the merged mean does not.
             big = ~np.isfinite(delta) & np.isfinite(a.mean) & np.isfinite(b.mean)
-            mean = a.mean + delta * pb
+            mean, residual = two_sum(a.mean, a.residual + delta * pb)
             factor = 1.0
             if big.any():
                 mean = np.where(big, a.mean * pa + b.mean * pb, mean)
+                residual = np.where(big, 0.0, residual)
                 delta = np.where(big, 0.5 * b.mean - 0.5 * a.mean, delta)
                 factor = np.where(big, 2.0, 1.0)
             c = np.maximum(np.maximum(a.std0, b.std0), np.abs(delta))
@@ -210,6 +236,9 @@ class FeatureStats:
             max=np.fmax(a.max, b.max),
             moments=min(a.moments, b.moments),
             extrema=a.extrema and b.extrema,
+            residual=np.where(
+                only_a, a.residual, np.where(only_b, b.residual, residual)
+            ),
         )
         return merged._snapped()
 
@@ -221,12 +250,18 @@ class FeatureStats:
         extrema, the kernels and the merges already keep constant features
         exact (their deviations are exactly zero), and the extrema are masked.
         """
-        mean, std0 = self.mean, self.std0
+        mean, std0, residual = self.mean, self.std0, self.residual
         if self.extrema:
             low, high = self.min, self.max
             constant = low == high
             if self.moments >= 1:
-                mean = np.where(constant, low, np.minimum(np.maximum(mean, low), high))
+                clamped = np.minimum(np.maximum(mean, low), high)
+                # A mean rounded just outside [min, max] is put back at the
+                # bound, and what it moved goes to the residual (exactly:
+                # the two are neighbours).
+                with np.errstate(invalid="ignore"):
+                    residual = np.where(constant, 0.0, (mean - clamped) + residual)
+                mean = np.where(constant, low, clamped)
             else:
                 mean = np.where(constant, low, np.nan)
             if self.moments >= 2:
@@ -239,8 +274,10 @@ class FeatureStats:
                 mean = np.full_like(mean, np.nan)
         if self.moments < 2:
             std0 = np.full_like(std0, np.nan)
+        residual = np.where(np.isfinite(mean) & np.isfinite(residual), residual, 0.0)
         object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "std0", std0)
+        object.__setattr__(self, "residual", residual)
         return self
 
     @property
@@ -272,6 +309,18 @@ class FeatureStats:
             correction = np.sqrt(self.weight / (self.weight - ddof))
             std = self.std0 * correction
         return np.where(self.weight > ddof, std, np.where(self.count > 0, 0.0, np.nan))
+
+
+def two_sum(a, b):
+    """``(s, e)`` with ``s = fl(a + b)`` and ``s + e == a + b`` exactly (Knuth).
+
+    ``e`` is 0 where ``s`` is not finite.
+    """
+    with np.errstate(all="ignore"):
+        s = a + b
+        bb = s - a
+        e = (a - (s - bb)) + (b - bb)
+    return s, np.where(np.isfinite(s), e, 0.0)
 
 
 def _exponents(low, high):
@@ -322,11 +371,13 @@ def _subtract_columns(X, vector, out):
 
 
 def _moments(X, w, observed, total=None):
-    """Count, weight, mean and rms deviation of each column of a weighted block.
+    """Count, weight, mean, residual and rms deviation of a weighted block's columns.
 
     ``observed`` is a boolean mask of the non-NaN entries, or None when there is
     no NaN; ``total`` the weighted column sums when already known. The
-    deviation is a corrected two-pass estimate. (Unweighted blocks take
+    moments are those of the deviations from the first-pass mean (the pivot),
+    taken again around the corrected mean where it lies far from the pivot
+    (see :func:`_shifted_moments`). (Unweighted blocks take
     :func:`_shifted_moments`.)
     """
     n, p = X.shape
@@ -336,21 +387,35 @@ def _moments(X, w, observed, total=None):
         total = _column_total(X, w) if total is None else total
         # The deviations go to a per-thread scratch block: no allocation.
         dev = scratch("deviations", X.shape)
-        _subtract_columns(X, total / weight, out=dev)
+
+        def deviations(center):
+            return _subtract_columns(X, center, out=dev)
+
     else:
         count = observed.sum(axis=0)
         X = np.where(observed, X, 0.0)
         weight = np.einsum("i,ij->j", w, observed.astype(np.float64))
         total = _column_total(X, w)
-        dev = X - total / weight
-        dev[~observed] = 0.0
-    d1 = np.einsum("i,ij->j", w, dev)
-    d2 = np.einsum("i,ij,ij->j", w, dev, dev)
-    # The deviations' own sum corrects the first-pass mean (whose column sum
-    # loses digits over many rows) and the second moment alike.
-    correction = d1 / weight
-    var = (d2 - d1 * correction) / weight
-    return count, weight, total / weight + correction, np.sqrt(np.maximum(var, 0.0))
+
+        def deviations(center):
+            dev = X - center
+            dev[~observed] = 0.0
+            return dev
+
+    center = total / weight
+    for attempt in range(2):
+        dev = deviations(center)
+        d1 = np.einsum("i,ij->j", w, dev)
+        d2 = np.einsum("i,ij,ij->j", w, dev, dev)
+        offset = d1 / weight
+        var = (d2 - d1 * offset) / weight
+        # The first-pass mean loses digits over many rows: far from the
+        # corrected mean, the deviations are taken again around it.
+        if attempt or not (offset * offset > _RECENTER * var).any():
+            break
+        center = center + offset
+    mean, residual = two_sum(center, offset)
+    return count, weight, mean, residual, np.sqrt(np.maximum(var, 0.0))
 
 
 def _column_total(X, w):
@@ -386,13 +451,33 @@ def _plain_stats(X, moments, extrema=True):
         if moments == 0:
             return FeatureStats(n, count, count.astype(np.float64), nan, nan, low, high)
         if moments == 1:
-            mean = _reduce_columns(np.add, X, dtype=np.float64) / n
+            # The mean of the deviations from the block's first row: exact
+            # whatever the mean's magnitude against the spread.
+            pivot = X[0].astype(np.float64)
+            dev = scratch("deviations", X.shape, order="F" if _column_major(X) else "C")
+            _subtract_columns(X, pivot, out=dev)
+            mean, residual = two_sum(pivot, _reduce_columns(np.add, dev) / n)
             return FeatureStats(
-                n, count, count.astype(np.float64), mean, nan, low, high
+                n,
+                count,
+                count.astype(np.float64),
+                mean,
+                nan,
+                low,
+                high,
+                residual=residual,
             )
         center = 0.5 * low + 0.5 * high
-        mean, std0, _ = _shifted_moments(X, center)
-    return FeatureStats(n, count, count.astype(np.float64), mean, std0, low, high)
+        mean, residual, std0, _ = _shifted_moments(X, center)
+    return FeatureStats(
+        n, count, count.astype(np.float64), mean, std0, low, high, residual=residual
+    )
+
+
+# A block's moments are taken again around its mean when the mean lies more
+# than 4 standard deviations from the pivot: beyond that, the variance as the
+# mean square deviation less the squared mean deviation loses digits.
+_RECENTER = 16.0
 
 
 def _shifted_moments(X, center, missing=None, count=None, finite=False):
@@ -402,10 +487,12 @@ def _shifted_moments(X, center, missing=None, count=None, finite=False):
     (one more with NaN: ``missing`` masks the NaN entries, whose deviations are
     set to 0, and ``count`` holds each column's observed entries). They lose
     digits only when the mean lies many standard deviations from the center;
-    then the block is done again around its mean (classic two-pass).
-    Returns ``(mean, std0, sum of squared deviations from the center)``, or
-    None with ``finite`` as soon as a deviation's sum is not finite (a NaN, an
-    infinity or an overflow, which the caller handles elsewhere).
+    then the block is done again around its mean, rounded to float64 (classic
+    two-pass). Returns ``(mean, residual, std0, sum of squared deviations
+    from the center)``, the mean as the float64 pivot and its residual (see
+    :class:`FeatureStats`), or None with ``finite`` as soon as a deviation's
+    sum is not finite (a NaN, an infinity or an overflow, which the caller
+    handles elsewhere).
     """
     count = X.shape[0] if count is None else count
     dev = scratch("deviations", X.shape, order="F" if _column_major(X) else "C")
@@ -426,13 +513,14 @@ def _shifted_moments(X, center, missing=None, count=None, finite=False):
     offset, squares, var = first
     # NaN (a column never observed, or a NaN or infinity that the caller will
     # send elsewhere) compares False: no second pass for it.
-    if (offset * offset > 1e3 * var).any():
+    if (offset * offset > _RECENTER * var).any():
         center = center + offset
         second = deviations(center)
         if second is None:
             return None
         offset, _, var = second
-    return center + offset, np.sqrt(np.maximum(var, 0.0)), squares
+    mean, residual = two_sum(center, offset)
+    return mean, residual, np.sqrt(np.maximum(var, 0.0)), squares
 
 
 def _deviation_stats(X):
@@ -451,7 +539,7 @@ def _deviation_stats(X):
         moments = _shifted_moments(X, first, finite=True)
         if moments is None:
             return None
-        mean, std0, squares = moments
+        mean, residual, std0, squares = moments
         if not (np.isfinite(squares).all() and np.isfinite(mean).all()):
             return None
         # A non-zero deviation from a value of magnitude >= 2**-400 is at least
@@ -464,7 +552,15 @@ def _deviation_stats(X):
     count = np.full(p, n, dtype=np.int64)
     nan = np.full(p, np.nan)
     return FeatureStats(
-        n, count, count.astype(np.float64), mean, std0, nan, nan.copy(), extrema=False
+        n,
+        count,
+        count.astype(np.float64),
+        mean,
+        std0,
+        nan,
+        nan.copy(),
+        extrema=False,
+        residual=residual,
     )
 
 
@@ -512,20 +608,23 @@ def _dense_stats(X, w, moments=2, extrema=True):
         X = np.ldexp(X.astype(np.float64), -exponent)
     with np.errstate(all="ignore"):
         if w is None:
-            count, mean, std0 = _observed_moments(
+            count, mean, residual, std0 = _observed_moments(
                 X, np.ldexp(low, -exponent), np.ldexp(high, -exponent), moments
             )
             weight = count.astype(np.float64)
         else:
-            count, weight, mean, std0 = _weighted_moments(X, w)
+            count, weight, mean, residual, std0 = _weighted_moments(X, w)
             weight = np.ldexp(weight, weight_exponent)
         mean = np.where(count > 0, np.ldexp(mean, exponent), np.nan)
+        residual = np.where(count > 0, np.ldexp(residual, exponent), 0.0)
         std0 = np.where(count > 0, np.ldexp(std0, exponent), np.nan)
-    return FeatureStats(n_rows, count, weight, mean, std0, low, high)._snapped()
+    return FeatureStats(
+        n_rows, count, weight, mean, std0, low, high, residual=residual
+    )._snapped()
 
 
 def _weighted_moments(X, w):
-    """Count, weight, mean and std0 of a weighted block, NaN columns apart."""
+    """Count, weight, mean, residual and std0 of a weighted block, NaN columns apart."""
     p = X.shape[1]
     # With no infinity and no extreme magnitude, a NaN sum means a NaN entry:
     # the NaN-free case pays no pass of its own to find NaN.
@@ -537,6 +636,7 @@ def _weighted_moments(X, w):
         np.zeros(p, dtype=np.int64),
         np.zeros(p),
         np.full(p, np.nan),
+        np.zeros(p),
         np.full(p, np.nan),
     )
     clean = ~nan_columns
@@ -586,17 +686,18 @@ def _observed_moments(X, low, high, moments):
     missing, count = _missing(X)
     if moments == 0:
         nan = np.full(X.shape[1], np.nan)
-        return count, nan, nan
+        return count, nan, np.zeros(X.shape[1]), nan
     center = np.where(count > 0, 0.5 * low + 0.5 * high, 0.0)
-    mean, std0, _ = _shifted_moments(X, center, missing, count)
-    return count, mean, std0
+    mean, residual, std0, _ = _shifted_moments(X, center, missing, count)
+    return count, mean, residual, std0
 
 
 def _combine(parts):
     """Merge the summaries of consecutive blocks, all at once, in block order.
 
-    The multi-group form of the pairwise update: the mean is the weighted mean
-    of the block means, and the variance the weighted mean of the block
+    The multi-group form of the pairwise update: every block's mean is taken
+    exactly against the first block's pivot, the mean is the weighted mean of
+    these deviations, and the variance the weighted mean of the block
     variances plus the weighted variance of the block means, scaled by the
     largest term so that nothing overflows.
     """
@@ -605,17 +706,23 @@ def _combine(parts):
     count = np.stack([part.count for part in parts])
     weight = np.stack([part.weight for part in parts])
     means = np.stack([part.mean for part in parts])
+    residuals = np.stack([part.residual for part in parts])
     stds = np.stack([part.std0 for part in parts])
     total_weight = weight.sum(axis=0)
     observed = count > 0
     with np.errstate(all="ignore"):
         share = np.where(observed, weight / total_weight, 0.0)
-        # The mean as the first block's plus the weighted mean difference: the
-        # mean of blocks with one and the same mean is that mean, exactly.
-        first = np.take_along_axis(means, observed.argmax(axis=0)[None], axis=0)[0]
-        delta = np.where(observed, means - first, 0.0)
-        mean = first + (share * delta).sum(axis=0)
-        spread = np.where(observed, means - mean, 0.0)
+        # Each block's mean against the first observed block's pivot, exactly
+        # to rounding of the deviation: blocks with one and the same mean
+        # merge to that mean, exactly.
+        first = observed.argmax(axis=0)[None]
+        pivot = np.take_along_axis(means, first, axis=0)[0]
+        pivot_residual = np.take_along_axis(residuals, first, axis=0)[0]
+        high, low = two_sum(means, -pivot)
+        delta = np.where(observed, high + ((low + residuals) - pivot_residual), 0.0)
+        shift = (share * delta).sum(axis=0)
+        mean, residual = two_sum(pivot, pivot_residual + shift)
+        spread = np.where(observed, delta - shift, 0.0)
         stds = np.where(observed, stds, 0.0)
         if np.isinf(delta).any() or np.isinf(spread).any():
             # Means of opposite signs near the float64 limit: merge pairwise.
@@ -635,6 +742,7 @@ def _combine(parts):
         std0=np.where(seen, std0, np.nan),
         min=np.fmin.reduce(np.stack([part.min for part in parts]), axis=0),
         max=np.fmax.reduce(np.stack([part.max for part in parts]), axis=0),
+        residual=np.where(seen, residual, 0.0),
     )
 
 
@@ -686,22 +794,35 @@ def _sparse_stats(X, w):
         weight = total_weight - missing_weight
         implicit_weight = total_weight - explicit_weight
         ew, ec, ed = entry_weight[observed], column[observed], data[observed]
-        mean = np.bincount(ec, weights=ew * ed, minlength=p) / weight
-        dev = ed - mean[ec]
-        d1 = np.bincount(ec, weights=ew * dev, minlength=p) - implicit_weight * mean
-        d2 = np.bincount(ec, weights=ew * dev * dev, minlength=p) + (
-            implicit_weight * mean * mean
-        )
-        correction = d1 / weight
-        var = (d2 - d1 * correction) / weight
+        center = np.bincount(ec, weights=ew * ed, minlength=p) / weight
+        for attempt in range(2):
+            # Deviations from the pivot, the implicit zeros' included; taken
+            # again around the corrected mean where it lies far from it.
+            dev = ed - center[ec]
+            d1 = np.bincount(ec, weights=ew * dev, minlength=p) - (
+                implicit_weight * center
+            )
+            d2 = np.bincount(ec, weights=ew * dev * dev, minlength=p) + (
+                implicit_weight * center * center
+            )
+            offset = d1 / weight
+            var = (d2 - d1 * offset) / weight
+            if attempt or not (offset * offset > _RECENTER * var).any():
+                break
+            center = center + offset
         std0 = np.sqrt(np.maximum(var, 0.0))
-        mean = np.ldexp(mean + correction, exponent)
+        mean, residual = two_sum(center, offset)
+        mean = np.ldexp(mean, exponent)
+        residual = np.ldexp(residual, exponent)
         std0 = np.ldexp(std0, exponent)
     if w is not None:
         weight = weight * (2.0 ** float(e))
     mean = np.where(count > 0, mean, np.nan)
+    residual = np.where(count > 0, residual, 0.0)
     std0 = np.where(count > 0, std0, np.nan)
-    return FeatureStats(n_rows, count, weight, mean, std0, low, high)._snapped()
+    return FeatureStats(
+        n_rows, count, weight, mean, std0, low, high, residual=residual
+    )._snapped()
 
 
 def _segment_extrema(data, indptr):

@@ -170,7 +170,12 @@ def test_transform_alongside_partial_fit_uses_one_state(name, monkeypatch):
         trainer = threading.Thread(target=train)
         trainer.start()
         try:
-            for _ in range(10):
+            # At least 10 transforms, and until the updates have run alongside
+            # (bounded in time: a loaded machine may starve the trainer).
+            deadline = time.monotonic() + 20
+            while len(outputs) < 10 or (
+                len(states) <= 10 and time.monotonic() < deadline
+            ):
                 outputs.append(est.transform(X))
         finally:
             stop.set()

@@ -226,3 +226,20 @@ def test_too_old_dask_gives_a_clear_error(monkeypatch, rng):
 def test_skscale_does_not_import_dask():
     code = "import skscale, sys; assert 'dask' not in sys.modules, 'dask imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_dask_blocks_merge_exactly_at_a_large_offset(client):
+    # On main, 14 blocks of a column with |mean| / std = 1e9 gave a variance
+    # 8e-10 off the NumPy fit's.
+    from fractions import Fraction
+
+    x = 1e9 + np.random.default_rng(5).normal(size=(14_000, 1))
+    ours = skscale.StandardScaler().fit(da.from_array(x, chunks=(1_000, 1)))
+    values = [Fraction(float(v)) for v in x[:, 0]]
+    mean = sum(values) / len(values)
+    var = sum((v - mean) ** 2 for v in values) / len(values)
+    assert abs(Fraction(float(ours.var_[0])) - var) <= var / 10**12
+    assert abs(Fraction(float(ours.mean_[0])) - mean) <= Fraction(
+        float(np.spacing(1e9))
+    )
+    assert_allclose(ours.var_, skscale.StandardScaler().fit(x).var_, rtol=1e-14)

@@ -326,7 +326,7 @@ def test_non_finite_floats_are_strings(rng):
 def test_document_records_versions():
     document = to_dict(StandardScaler())
     assert document["skscale_version"] == skscale.__version__
-    assert document["schema_version"] == 2
+    assert document["schema_version"] == 3
     assert document["fitted"] is None
 
 
@@ -336,7 +336,7 @@ def test_version_1_documents_still_load():
     document = to_dict(StandardScaler().fit(X))
     document["schema_version"] = 1
     stats = document["fitted"]["stats"]
-    del stats["extrema"]
+    del stats["extrema"], stats["residual"]
     stats["min"], stats["max"] = [20.0, 1.0], [60.0, 5.0]
     scaler = from_dict(document)
     assert scaler.stats_.extrema
@@ -345,6 +345,47 @@ def test_version_1_documents_still_load():
     # and refit or merged with new statistics, it keeps going
     merged = scaler.merge(StandardScaler().fit(X))
     assert_allclose(merged.mean_, X.mean(axis=0))
+
+
+OLD_FILES = sorted((Path(__file__).parent / "data").glob("schema_v*.json"))
+
+
+def old_file_data():
+    """The data the files in tests/data were fitted on (see their names)."""
+    rng = np.random.default_rng(42)
+    X = np.column_stack(
+        [1e9 + rng.normal(size=40), rng.normal(5, 2, size=40), rng.normal(size=40)]
+    )
+    X[::7, 1] = np.nan
+    X[:, 2] = np.nan
+    return X, rng.uniform(0.5, 2, size=40)
+
+
+def test_a_file_of_every_schema_version_is_kept():
+    versions = {int(path.name.split("_")[1][1:]) for path in OLD_FILES}
+    assert versions == set(range(1, skscale._persistence.SCHEMA_VERSION + 1))
+
+
+@pytest.mark.parametrize("path", OLD_FILES, ids=[p.stem for p in OLD_FILES])
+@pytest.mark.filterwarnings("ignore:feature .* had no observed:UserWarning")
+def test_every_older_schema_version_still_loads(path):
+    # Files written by earlier skscale versions (each schema version) load,
+    # transform as the estimator fitted today does (to rounding: older
+    # versions rounded the mean to float64), and save in today's version.
+    X, w = old_file_data()
+    old = load(path)
+    name = path.stem.split("_", 2)[2]
+    params = json.loads(path.read_text())["params"]
+    fresh = clone(old).set_params(**old.get_params()).fit(X, sample_weight=w)
+    assert type(old).__name__ == name.split("-")[0]
+    # Older versions rounded each batch mean to float64: an ulp of 1e9 apart.
+    assert_allclose(old.transform(X), fresh.transform(X), rtol=1e-9, atol=1e-6)
+    if hasattr(old, "mean_"):
+        assert_allclose(old.mean_, fresh.mean_, rtol=1e-15)
+    assert params.keys() == old.get_params().keys()
+    document = to_dict(old)
+    assert document["schema_version"] == skscale._persistence.SCHEMA_VERSION
+    assert to_dict(from_dict(document)) == document
 
 
 def test_allow_list_is_every_public_estimator():
@@ -418,7 +459,7 @@ MALFORMED = {
     "class not a string": ("standard", "class", 7, "class must be a string"),
     "unknown key": ("standard", "pickle", "cos\nsystem", "unknown key 'pickle'"),
     "missing key": ("standard", "params", DELETE, "missing key 'params'"),
-    "newer schema": ("standard", "schema_version", 3, "schema_version 3 is newer"),
+    "newer schema": ("standard", "schema_version", 4, "schema_version 4 is newer"),
     "schema version string": ("standard", "schema_version", "1", "an integer, got a"),
     "schema version zero": ("standard", "schema_version", 0, "an integer >= 1, got 0"),
     "skscale version number": ("standard", "skscale_version", 1, "must be a string"),

@@ -282,3 +282,102 @@ def test_outliers_do_not_cost_digits(outlier, row, extrema, rng):
         std = math.sqrt(math.fsum((column - mean) ** 2) / len(column))
         assert_allclose(stats.mean[j], mean, rtol=1e-14)
         assert_allclose(stats.std0[j], std, rtol=1e-12)
+
+
+# -- pivoted statistics: exact whatever the split -----------------------------------
+
+EPS = np.finfo(np.float64).eps
+
+
+def exact_moments(x, w=None):
+    """Exact weighted mean and variance of the observed entries (Fractions)."""
+    from fractions import Fraction
+
+    w = np.ones(len(x)) if w is None else w
+    keep = ~np.isnan(x) & (w > 0)
+    xs = [Fraction(float(v)) for v in x[keep]]
+    ws = [Fraction(float(v)) for v in w[keep]]
+    total = sum(ws)
+    mean = sum(a * b for a, b in zip(ws, xs, strict=True)) / total
+    var = sum(b * (a - mean) ** 2 for a, b in zip(xs, ws, strict=True)) / total
+    return mean, var
+
+
+def assert_exact(stats, x, w=None):
+    """var within 1e-12 relative, mean within 1 ulp + 4 eps std of the exact ones."""
+    from fractions import Fraction
+
+    mean, var = exact_moments(x, w)
+    got_var = Fraction(float(stats.var()[0]))
+    assert abs(got_var - var) <= Fraction(1, 10**12) * var, float(got_var / var - 1)
+    got = float(stats.mean[0])
+    bound = np.spacing(abs(got)) + 4 * EPS * math.sqrt(var)
+    assert abs(Fraction(got) - mean) <= Fraction(bound)
+    # The mean with its residual is exact to a few ulps of the spread.
+    full = Fraction(got) + Fraction(float(stats.residual[0]))
+    assert abs(full - mean) <= Fraction(8 * EPS * math.sqrt(var) + 1e-300)
+
+
+def offset_data(offset, n, weighted, nan, seed=0):
+    rng = np.random.default_rng(seed)
+    x = offset + rng.normal(size=n)
+    if nan:
+        x[rng.random(n) < 0.1] = np.nan
+    w = rng.uniform(0.1, 3.0, size=n) if weighted else None
+    return x, w
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e9, 1e15], ids=["0", "1e9", "1e15"])
+@pytest.mark.parametrize("size", [1, 2, 7, 100, 10_000])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("nan", [False, True], ids=["dense", "nan"])
+def test_batches_merge_exactly_whatever_their_size(offset, size, weighted, nan):
+    # On main before pivoting: 1e15 + N(0, 1) in batches of 2 gave a std 1.2%
+    # off; 1e9 + N(0, 1) in batches of 100 a variance 2e-9 off.
+    x, w = offset_data(offset, 2_000, weighted, nan)
+    stats = None
+    for start in range(0, len(x), size):
+        rows = slice(start, start + size)
+        batch = FeatureStats.from_array(
+            x[rows, None], None if w is None else w[rows], extrema=False
+        )
+        stats = batch if stats is None else stats.merge(batch)
+    assert_exact(stats, x, w)
+
+
+@pytest.mark.parametrize("offset", [1e9, 1e15], ids=["1e9", "1e15"])
+@pytest.mark.parametrize("order", ["forward", "reverse", "shuffled", "tree"])
+def test_merge_chains_are_exact_in_any_order(offset, order):
+    x, w = offset_data(offset, 3_000, True, True, seed=1)
+    pieces = [
+        FeatureStats.from_array(x[rows, None], w[rows])
+        for rows in np.array_split(np.arange(len(x)), 37)
+    ]
+    if order == "reverse":
+        pieces = pieces[::-1]
+    elif order == "shuffled":
+        pieces = [pieces[i] for i in np.random.default_rng(2).permutation(37)]
+    if order == "tree":
+        level = pieces
+        while len(level) > 1:
+            pairs = zip(level[::2], level[1::2], strict=False)
+            level = [a.merge(b) for a, b in pairs] + level[len(level) // 2 * 2 :]
+        merged = level[0]
+    else:
+        merged = pieces[0]
+        for piece in pieces[1:]:
+            merged = merged.merge(piece)
+    assert_exact(merged, x, w)
+    assert_exact(FeatureStats.merge_all(pieces), x, w)
+
+
+@pytest.mark.parametrize("extrema", [True, False], ids=["extrema", "moments"])
+def test_one_fit_over_many_blocks_is_exact(extrema):
+    # On main: 600,000 sevens and one 7 + 2**-50 gave a std 5.8e-6 off (the
+    # block means were rounded before the merge), while 100,000 rows were exact.
+    x = np.full(600_001, 7.0)
+    x[-1] = 7 + 2.0**-50
+    stats = FeatureStats.from_array(x[:, None], extrema=extrema)
+    assert_exact(stats, x)
+    y = 1e9 + np.random.default_rng(3).normal(size=1_200_000)
+    assert_exact(FeatureStats.from_array(y[:, None], extrema=extrema), y)
