@@ -37,9 +37,10 @@ class AffineMap:
     unit : ndarray or None
         Where not None, features are centred in these units (0.5: half units,
         for ranges beyond float64), so that no intermediate overflows.
-    low, width : float or None, float
-        The map onto an output interval (MinMaxScaler): multiply by ``width``
-        (skipped when 1) and add ``low`` (skipped when None).
+    low, high : float or None
+        The map onto an output interval ``[low, high]`` (MinMaxScaler):
+        multiply by ``high - low`` (skipped when 1) and add ``low``; None for
+        no such map. Where ``high - low`` is beyond float64, in half units.
     clip : tuple of two floats or None
         Clip the output onto this interval.
     notice : str or None
@@ -55,7 +56,7 @@ class AffineMap:
     residual: np.ndarray | None = None
     unit: np.ndarray | None = None
     low: float | None = None
-    width: float = 1.0
+    high: float | None = None
     clip: tuple | None = None
     notice: str | None = None
     params: tuple = ()
@@ -90,19 +91,33 @@ class AffineMap:
         self._onto(dst)
 
     def _onto(self, dst):
-        if self.width != 1.0:
-            # Multiplying by 1 changes no bit: skip that pass.
-            dst *= self.width
         if self.low is not None:
-            dst += self.low
+            width = self.high - self.low
+            if np.isfinite(width):
+                if width != 1.0:
+                    # Multiplying by 1 changes no bit: skip that pass.
+                    dst *= width
+                dst += self.low
+            else:
+                # A width beyond float64: in half units, where nothing
+                # overflows unless the output itself does.
+                dst *= 0.5 * self.high - 0.5 * self.low
+                dst += 0.5 * self.low
+                dst *= 2.0
         if self.clip is not None:
             np.clip(dst, *self.clip, out=dst)
 
     def backward(self, src, dst, cols):
         """``dst = inverse map(src)`` (the clip is not undone)."""
         if self.low is not None:
-            np.subtract(src, self.low, out=dst)
-            dst /= self.width
+            width = self.high - self.low
+            if np.isfinite(width):
+                np.subtract(src, self.low, out=dst)
+                dst /= width
+            else:
+                np.multiply(src, 0.5, out=dst)
+                dst -= 0.5 * self.low
+                dst /= 0.5 * self.high - 0.5 * self.low
             src = dst
         np.multiply(src, cols(self.scale), out=dst)
         if self.center is None:

@@ -31,6 +31,9 @@ from ._validation import (
     wrap_like_transform_output,
 )
 
+# Centers at least this large may make x - center overflow (see _set_transform).
+_FAR_CENTER = 2.0**969
+
 
 class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Base class of the per-feature affine scalers. Not public."""
@@ -80,7 +83,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return None
 
     def _onto(self):
-        """``(low, width)`` of a map onto an output interval (MinMaxScaler), or None."""
+        """``(low, high)`` of a map onto an output interval (MinMaxScaler), or None."""
         return None
 
     def _set_attributes(self, center, scale):
@@ -218,11 +221,19 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # representable: such features are scaled in halves of their units,
         # where the range and every intermediate value are finite.
         huge = observed & np.isinf(scale) & np.isfinite(center)
-        unit = np.where(huge, 0.5, 1.0) if huge.any() else None
-        if unit is not None:
+        if huge.any():
             half_range = 0.5 * self.stats_.max - 0.5 * self.stats_.min
             scale = np.where(huge, half_range, scale)
         scale = np.where(observed, np.where(scale == 0.0, 1.0, scale), np.nan)
+        # x - center overflows for x near the other end of float64 when the
+        # center is within a factor 2**54 of the largest float64, although the
+        # output may be finite: those features are centred in half units too,
+        # dividing by half the scale (exact: powers of two).
+        with np.errstate(invalid="ignore"):
+            far = observed & ~huge & (np.abs(center) >= _FAR_CENTER)
+        halved = huge | far
+        unit = np.where(halved, 0.5, 1.0) if halved.any() else None
+        map_scale = scale if not far.any() else np.where(far, 0.5 * scale, scale)
         if residual is not None:
             # Only where half an ulp of the mean is more than 2**-52 of the
             # scale: elsewhere (x - center) / scale is exact to rounding as it
@@ -232,15 +243,14 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 needed &= unit == 1.0
             residual = np.where(needed, residual, 0.0) if needed.any() else None
         self._set_attributes(center, scale)
-        onto = self._onto()
-        low, width = (None, 1.0) if onto is None else onto
+        low, high = self._onto() or (None, None)
         self._map = AffineMap(
             center=center,
-            scale=scale,
+            scale=map_scale,
             residual=residual,
             unit=unit,
             low=low,
-            width=width,
+            high=high,
             clip=self._clip_bounds(),
             notice=None if observed.all() else self._unobserved_notice(),
             params=self._map_params(),

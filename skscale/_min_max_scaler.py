@@ -121,12 +121,15 @@ class MinMaxScaler(_ColumnScaler):
         low, high = (float(b) for b in self.feature_range)
         self.center_ = center
         with np.errstate(all="ignore"):
-            self.scale_ = (high - low) / scale
+            if np.isfinite(high - low):
+                self.scale_ = (high - low) / scale
+            else:  # a feature range beyond float64: in half units
+                self.scale_ = (0.5 * high - 0.5 * low) / scale * 2.0
             self.min_ = low - center * self.scale_
 
     def _onto(self):
         low, high = (float(b) for b in self.feature_range)
-        return low, high - low
+        return low, high
 
     def _clip_bounds(self):
         return tuple(float(b) for b in self.feature_range) if self.clip else None

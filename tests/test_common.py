@@ -547,3 +547,48 @@ def test_ordinary_data_pay_no_residual_pass(name, rng):
     # |mean| / std near 1: (x - mean_) / scale_ is exact to rounding as it is.
     est = make(name).fit(rng.normal(1.0, 1.0, size=(1_000, 3)))
     assert est._map.residual is None
+
+
+# -- no overflow where the answer is finite -----------------------------------------
+
+NEAR_THE_LIMIT = np.array([[1.7e308], [-1.79e308], [1.6e308], [0.0], [-1e308]])
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_no_overflow_where_the_answer_is_finite(name):
+    # On main: StandardScaler gave -inf for -1.79e308 (x - mean overflowed;
+    # the exact output is -1.41), and so did MeanNormalization and the
+    # MiniBatchStandardizer.
+    X = NEAR_THE_LIMIT
+    est = make(name).fit(X)
+    out = est.transform(X)
+    assert np.isfinite(out).all()
+    # The same map, in units of 2**-4, where nothing overflows.
+    k = 2.0**-4
+    if hasattr(est, "data_max_"):  # divided by the range, beyond float64 here
+        expected = (X * k - est.center_ * k) / (est.data_max_ * k - est.data_min_ * k)
+    else:
+        expected = (X * k - est.center_ * k) / (est.scale_ * k)
+    assert_allclose(out, expected, rtol=1e-14, atol=1e-300)
+    back = est.inverse_transform(out)
+    assert np.isfinite(back).all()
+    assert_allclose(back, X, rtol=1e-14)
+
+
+def test_min_max_far_from_the_data_does_not_overflow():
+    # On main -inf; scikit-learn gives the exact -20.
+    est = MinMaxScaler().fit([[1e308], [1.1e308]])
+    out = est.transform([[-1e308]])
+    assert_allclose(out, [[-20.0]], rtol=1e-14)
+    assert_allclose(est.inverse_transform(out), [[-1e308]], rtol=1e-14)
+
+
+def test_a_feature_range_wider_than_float64_maps_exactly():
+    # On main accepted, then [nan, inf, inf]: the width 2e308 overflowed.
+    est = MinMaxScaler(feature_range=(-1e308, 1e308)).fit([[0.0], [1.0], [2.0]])
+    out = est.transform([[0.0], [1.0], [2.0], [2.4]])
+    assert_allclose(out.ravel(), [-1e308, 0.0, 1e308, 1.4e308], rtol=1e-15)
+    assert_allclose(est.inverse_transform(out).ravel(), [0.0, 1.0, 2.0, 2.4])
+    assert_array_equal(
+        est.set_params(clip=True).transform([[5.0], [-3.0]]).ravel(), [1e308, -1e308]
+    )
