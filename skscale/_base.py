@@ -119,7 +119,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         with atomic_update(self):
             self._check_params()
-            self._partial_fit(X, sample_weight, reset=True)
+            self._partial_fit(X, sample_weight, reset=True, fitting=True)
         self._warn_unobserved()
         return self
 
@@ -157,10 +157,10 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 X, sample_weight, reset=not hasattr(self, "stats_")
             )
 
-    def _partial_fit(self, X, sample_weight, reset):
+    def _partial_fit(self, X, sample_weight, reset, fitting=False):
         if is_dask_collection(X):
             return self._partial_fit_dask(X, sample_weight, reset)
-        X, weight = self._validate_fit_input(X, sample_weight, reset)
+        X, weight = self._validate_fit_input(X, sample_weight, reset, fitting)
         self._fit_batch(X, weight, reset)
         return self
 
@@ -180,10 +180,10 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self._update(batch, reset=reset and k == 0)
         return self
 
-    def _validate_fit_input(self, X, sample_weight, reset):
+    def _validate_fit_input(self, X, sample_weight, reset, fitting=False):
         self._refuse_sparse(X)
         X = validate_x(self, X, reset=reset)
-        weight = check_sample_weight(sample_weight, X.shape[0], require_nonzero=reset)
+        weight = check_sample_weight(sample_weight, X.shape[0], require_nonzero=fitting)
         return X, weight
 
     def _fit_batch(self, X, weight, reset):
@@ -252,7 +252,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             low=low,
             high=high,
             clip=self._clip_bounds(),
-            notice=None if observed.all() else self._unobserved_notice(),
+            notice=self._notice(observed),
             params=self._map_params(),
         )
 
@@ -302,7 +302,8 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         other : same class as self
-            A scaler with the same parameters, fitted on the same features.
+            A scaler with the same parameters, fitted on the same features. An
+            unfitted one holds no statistics: merging it is the identity.
 
         Returns
         -------
@@ -323,8 +324,6 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"cannot merge a {name} with a {type(other).__name__}: "
                 "both must be of the same class"
             )
-        check_is_fitted(self)
-        check_is_fitted(other)
         mine, theirs = self.get_params(deep=False), other.get_params(deep=False)
         differ = [k for k in mine if not _same_param(mine[k], theirs[k])]
         if differ:
@@ -332,6 +331,13 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"cannot merge {name}s with different parameters: {detail}"
             )
+        # An unfitted scaler holds no statistics: merging it changes nothing.
+        if not hasattr(other, "stats_"):
+            return (
+                copy_module.deepcopy(self) if hasattr(self, "stats_") else clone(self)
+            )
+        if not hasattr(self, "stats_"):
+            return copy_module.deepcopy(other)
         if other.n_features_in_ != self.n_features_in_:
             raise ValueError(
                 f"cannot merge {name}s fitted on different numbers of features: "
@@ -456,14 +462,31 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             X = validate_x(self, X, reset=False, copy=copy)
         return X
 
-    def _unobserved_notice(self):
-        unobserved = self.stats_.count == 0
-        if unobserved.any():
-            return (
-                f"feature {feature_list(self, unobserved)} had no observed "
+    def _notice(self, observed):
+        """What fit warns about (or transform, after partial_fit), or None."""
+        notes = []
+        if not observed.all():
+            notes.append(
+                f"feature {feature_list(self, ~observed)} had no observed "
                 "(non-NaN, positive-weight) value during fit; it transforms to NaN"
             )
-        return None
+        notes.extend(self._more_notices(observed))
+        return "; ".join(notes) or None
+
+    def _more_notices(self, observed):
+        """Subclass warnings about the fitted statistics, as a list of strings."""
+        return []
+
+    def _ddof_notice(self, observed):
+        """The features whose weight is at most ``ddof``: variance 0, no scaling."""
+        few = observed & (self.stats_.weight <= self.ddof)
+        if not few.any() or not self.with_std:
+            return []
+        return [
+            f"feature {feature_list(self, few)} has a total weight of at most "
+            f"ddof={self.ddof!r} (too few samples to estimate a variance): its "
+            "variance is 0 and it is centred but not scaled"
+        ]
 
     def _warn_unobserved(self):
         """Give the map's notice now (at fit) rather than at every transform."""

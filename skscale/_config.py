@@ -1,6 +1,7 @@
 """Global configuration: the number of threads the kernels may use."""
 
 import os
+import warnings
 from contextlib import contextmanager
 from contextvars import ContextVar
 from numbers import Integral
@@ -77,9 +78,33 @@ def get_config():
     """
     n_threads = _n_threads.get()
     if n_threads is None:
-        from_env = os.environ.get("SKSCALE_NUM_THREADS", "").strip()
-        n_threads = int(from_env) if from_env.isdigit() and int(from_env) > 0 else None
+        n_threads = _from_environment()
     return {"n_threads": n_threads or _default_n_threads()}
+
+
+_warned_values = set()
+
+
+def _from_environment():
+    """``SKSCALE_NUM_THREADS`` as an int >= 1, or None (unset or invalid).
+
+    An invalid value is ignored with a warning naming it, once per value.
+    """
+    raw = os.environ.get("SKSCALE_NUM_THREADS")
+    if raw is None or not raw.strip():
+        return None
+    value = raw.strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    if raw not in _warned_values:
+        _warned_values.add(raw)
+        warnings.warn(
+            f"SKSCALE_NUM_THREADS={raw!r} is not an int >= 1; it is ignored and "
+            "skscale uses the default thread count",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return None
 
 
 def set_config(n_threads=None):

@@ -81,9 +81,7 @@ def _block_stats(block, weight, moments, extrema):
     with config_context(n_threads=1):
         X = _as_float(block)
         if weight is not None:
-            weight = check_sample_weight(
-                np.asarray(weight), X.shape[0], require_nonzero=False
-            )
+            weight = check_sample_weight(np.asarray(weight), X.shape[0])
         return FeatureStats.from_array(X, weight, moments=moments, extrema=extrema)
 
 

@@ -203,7 +203,7 @@ class MiniBatchStandardizer(_ColumnScaler):
         if is_dask_collection(X):
             self._partial_fit_dask(X, sample_weight, reset=True)
             return
-        X, weight = self._validate_fit_input(X, sample_weight, reset=True)
+        X, weight = self._validate_fit_input(X, sample_weight, reset=True, fitting=True)
         step = X.shape[0] if self.batch_size is None else self.batch_size
         starts = range(0, len(X), step)
         batches = [slice(start, start + step) for start in starts]
@@ -359,9 +359,15 @@ class MiniBatchStandardizer(_ColumnScaler):
                 "batches and cannot be merged exactly"
             )
         merged = super().merge(other)
+        if not (hasattr(self, "stats_") and hasattr(other, "stats_")):
+            return merged  # one was unfitted: the other, unchanged
         merged.n_batches_seen_ = self.n_batches_seen_ + other.n_batches_seen_
         merged._n_updates = self._n_updates + other._n_updates
         return merged
+
+    def _more_notices(self, observed):
+        exact = self.momentum is None and self.ddof > 0
+        return self._ddof_notice(observed) if exact else []
 
     def _sparse_advice(self):
         return "Pass X.toarray() if it fits in memory."

@@ -112,6 +112,9 @@ class StandardScaler(_ColumnScaler):
         scale = stats.std(self.ddof) if self.with_std else ones
         return center, scale, stats.residual if self.with_mean else None
 
+    def _more_notices(self, observed):
+        return self._ddof_notice(observed) if self.ddof > 0 else []
+
     def _centers(self):
         return bool(self.with_mean)
 

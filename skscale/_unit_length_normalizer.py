@@ -105,7 +105,7 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         >>> UnitLengthNormalizer().fit([[3.0, 4.0]]).n_features_in_
         2
         """
-        return self._validate(X, sample_weight, reset=True)
+        return self._validate(X, sample_weight, reset=True, fitting=True)
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Validate one batch; the normalizer learns nothing.
@@ -134,7 +134,7 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
             X, sample_weight, reset=not hasattr(self, "n_features_in_")
         )
 
-    def _validate(self, X, sample_weight, reset):
+    def _validate(self, X, sample_weight, reset, fitting=False):
         with atomic_update(self):
             self._p()
             check_bool(self.copy, "copy")
@@ -147,7 +147,7 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
                 return self
             X = validate_x(self, X, reset=reset)
             raise_if_infinite(self, infinite_features(X))
-            check_sample_weight(sample_weight, X.shape[0], require_nonzero=reset)
+            check_sample_weight(sample_weight, X.shape[0], require_nonzero=fitting)
         return self
 
     def transform(self, X, copy=None):

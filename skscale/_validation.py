@@ -153,8 +153,14 @@ def check_bool(value, name):
         raise ValueError(f"{name} must be a bool, got {value!r}")
 
 
-def check_sample_weight(sample_weight, n_samples, *, require_nonzero):
-    """Validated float64 weights of shape (n_samples,), or None."""
+def check_sample_weight(sample_weight, n_samples, *, require_nonzero=False):
+    """Validated float64 weights of shape (n_samples,), or None.
+
+    All-zero weights are valid for ``partial_fit``, first batch or not: the
+    rows are not observed, as if they were NaN. ``fit`` refuses them
+    (``require_nonzero``), as every scikit-learn estimator does
+    (``check_estimator`` asks for it): a fit must learn something.
+    """
     if sample_weight is None:
         return None
     if isinstance(sample_weight, Real) and not isinstance(sample_weight, bool):
@@ -191,8 +197,9 @@ def check_sample_weight(sample_weight, n_samples, *, require_nonzero):
             )
     if require_nonzero and n_samples and not weight.any():
         raise ValueError(
-            "sample_weight: all weights are zero; at least one non-zero weight "
-            "is needed to fit"
+            "sample_weight: all weights are zero; fit needs at least one "
+            "non-zero weight (partial_fit accepts such a batch: its rows count "
+            "as unobserved)"
         )
     return weight
 

@@ -592,3 +592,22 @@ def test_a_feature_range_wider_than_float64_maps_exactly():
     assert_array_equal(
         est.set_params(clip=True).transform([[5.0], [-3.0]]).ravel(), [1e308, -1e308]
     )
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_a_first_partial_fit_batch_of_zero_weights_is_like_nan(name, rng):
+    # On main refused, while a later such batch was accepted. Its rows are
+    # unobserved; transform warns while nothing is observed, and the next
+    # batch gives exactly what it alone gives.
+    X = data(rng)
+    est = make(name).partial_fit(X[:10], sample_weight=np.zeros(10))
+    assert est.n_samples_seen_ == 10
+    assert_array_equal(est.stats_.count, 0)
+    with pytest.warns(UserWarning, match="had no observed"):
+        assert np.isnan(est.transform(X)).all()
+    est.partial_fit(X[10:])
+    alone = make(name).fit(X[10:])
+    assert_allclose(est.transform(X), alone.transform(X), rtol=1e-13)
+    # fit refuses all-zero weights, as every scikit-learn estimator does.
+    with pytest.raises(ValueError, match="all weights are zero"):
+        make(name).fit(X, sample_weight=np.zeros(len(X)))

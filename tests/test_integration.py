@@ -319,6 +319,7 @@ def merge_data(n=80):
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("split", [1, 23, 40, 79])
 @pytest.mark.filterwarnings("ignore:feature .* had no observed:UserWarning")
+@pytest.mark.filterwarnings("ignore:feature .* at most ddof:UserWarning")
 def test_merge_equals_fit_on_the_concatenation(estimator, weighted, split):
     X = merge_data()
     w = np.random.default_rng(8).uniform(0.1, 3.0, size=len(X)) if weighted else None
@@ -470,9 +471,16 @@ def test_merge_mismatch_raises_saying_which(first, second, change, message):
 
 
 @column_scalers
-def test_merge_with_an_unfitted_scaler_raises(estimator):
-    fitted = clone(estimator).fit(merge_data())
+def test_merging_an_unfitted_scaler_is_the_identity(estimator):
+    # An unfitted scaler holds no statistics (on main: NotFittedError).
+    X = merge_data()
+    fitted = clone(estimator).fit(X)
+    expected = fitted.transform(X)
+    for merged in (fitted.merge(clone(estimator)), clone(estimator).merge(fitted)):
+        assert merged is not fitted
+        assert_array_equal(merged.transform(X), expected)
+        assert merged.n_samples_seen_ == fitted.n_samples_seen_
+    neither = clone(estimator).merge(clone(estimator))
+    assert not hasattr(neither, "n_features_in_")
     with pytest.raises(NotFittedError):
-        fitted.merge(clone(estimator))
-    with pytest.raises(NotFittedError):
-        clone(estimator).merge(fitted)
+        neither.transform(X)

@@ -1,5 +1,7 @@
 """Blocked, threaded kernels: results do not depend on the number of threads."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -130,3 +132,18 @@ def test_bad_thread_count_is_named(bad):
         skscale.config_context(n_threads=bad),
     ):
         pass
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "2.5"])
+def test_an_invalid_thread_count_in_the_environment_warns_once(value, monkeypatch):
+    # On main an invalid SKSCALE_NUM_THREADS was silently ignored.
+    from skscale import _config
+
+    monkeypatch.setenv("SKSCALE_NUM_THREADS", value)
+    monkeypatch.setattr(_config, "_warned_values", set())
+    with pytest.warns(RuntimeWarning, match=rf"SKSCALE_NUM_THREADS='{value}'"):
+        default = skscale.get_config()["n_threads"]
+    assert default >= 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert skscale.get_config()["n_threads"] == default

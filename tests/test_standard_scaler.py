@@ -27,9 +27,13 @@ def test_ddof_one_gives_the_sample_variance():
 
 
 def test_ddof_larger_than_the_sample_gives_zero_variance_and_finite_output():
-    est = StandardScaler(ddof=1).fit([[4.0]])
+    # On main this was silent: now fit says so, naming the feature.
+    with pytest.warns(UserWarning, match=r"column 0 has a total weight of at most"):
+        est = StandardScaler(ddof=1).fit([[4.0]])
     assert_array_equal(est.var_, [0.0])
     assert_array_equal(est.transform([[5.0]]), [[1.0]])
+    with pytest.warns(UserWarning, match=r"ddof=5"):
+        StandardScaler(ddof=5).fit([[1.0], [3.0]])
 
 
 def test_weighted_statistics():
