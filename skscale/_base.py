@@ -127,8 +127,10 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Update the statistics with one more batch of rows.
 
         Any sequence of ``partial_fit`` calls gives the statistics that one
-        ``fit`` on all the batches together gives. A call that raises changes
-        nothing.
+        ``fit`` on all the batches together gives, to rounding, whatever the
+        batch sizes (the statistics are pivoted: see the user guide). A call
+        that raises changes nothing. Calls from several threads run one at a
+        time, so no update is lost.
 
         Parameters
         ----------
@@ -363,6 +365,10 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def transform(self, X, copy=None):
         """Scale each feature of X.
+
+        Safe from any number of threads, also while another thread calls
+        ``partial_fit``: each call reads the fitted map once, so it uses the
+        state before or after an update, never a mix.
 
         Parameters
         ----------
