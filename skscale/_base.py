@@ -237,9 +237,10 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         unit = np.where(halved, 0.5, 1.0) if halved.any() else None
         map_scale = scale if not far.any() else np.where(far, 0.5 * scale, scale)
         if residual is not None:
-            # Only where half an ulp of the mean is more than 2**-52 of the
-            # scale: elsewhere (x - center) / scale is exact to rounding as it
-            # is, and ordinary data pay no pass for it.
+            # Only where the residual (at most half an ulp of the mean) exceeds
+            # 2**-51 of the scale: elsewhere (x - center) / scale is within a
+            # few ulps of the exact output as it is, and ordinary data (|mean|
+            # / std below about 8) pay no pass for it.
             needed = np.abs(residual) > 2.0**-51 * scale  # False where NaN
             if unit is not None:
                 needed &= unit == 1.0
