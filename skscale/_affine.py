@@ -74,6 +74,15 @@ class AffineMap:
             object.__setattr__(self, "center", center := None)
         scaled = None if center is None or unit is None else center * unit
         object.__setattr__(self, "_scaled_center", scaled)
+        # The output interval's width, or its half where the width is beyond
+        # float64 (computed once, not per block).
+        width = half = None
+        if self.low is not None:
+            width = self.high - self.low
+            if not np.isfinite(width):
+                width, half = None, 0.5 * self.high - 0.5 * self.low
+        object.__setattr__(self, "_width", width)
+        object.__setattr__(self, "_half_width", half)
 
     def forward(self, src, dst, cols):
         """``dst = map(src)``."""
@@ -91,33 +100,30 @@ class AffineMap:
         self._onto(dst)
 
     def _onto(self, dst):
-        if self.low is not None:
-            width = self.high - self.low
-            if np.isfinite(width):
-                if width != 1.0:
-                    # Multiplying by 1 changes no bit: skip that pass.
-                    dst *= width
-                dst += self.low
-            else:
-                # A width beyond float64: in half units, where nothing
-                # overflows unless the output itself does.
-                dst *= 0.5 * self.high - 0.5 * self.low
-                dst += 0.5 * self.low
-                dst *= 2.0
+        if self._width is not None:
+            if self._width != 1.0:
+                # Multiplying by 1 changes no bit: skip that pass.
+                dst *= self._width
+            dst += self.low
+        elif self._half_width is not None:
+            # A width beyond float64: in half units, where nothing overflows
+            # unless the output itself does.
+            dst *= self._half_width
+            dst += 0.5 * self.low
+            dst *= 2.0
         if self.clip is not None:
             np.clip(dst, *self.clip, out=dst)
 
     def backward(self, src, dst, cols):
         """``dst = inverse map(src)`` (the clip is not undone)."""
-        if self.low is not None:
-            width = self.high - self.low
-            if np.isfinite(width):
-                np.subtract(src, self.low, out=dst)
-                dst /= width
-            else:
-                np.multiply(src, 0.5, out=dst)
-                dst -= 0.5 * self.low
-                dst /= 0.5 * self.high - 0.5 * self.low
+        if self._width is not None:
+            np.subtract(src, self.low, out=dst)
+            dst /= self._width
+            src = dst
+        elif self._half_width is not None:
+            np.multiply(src, 0.5, out=dst)
+            dst -= 0.5 * self.low
+            dst /= self._half_width
             src = dst
         np.multiply(src, cols(self.scale), out=dst)
         if self.center is None:

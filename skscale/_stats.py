@@ -259,8 +259,10 @@ class FeatureStats:
                 # A mean rounded just outside [min, max] is put back at the
                 # bound, and what it moved goes to the residual (exactly:
                 # the two are neighbours).
-                with np.errstate(invalid="ignore"):
-                    residual = np.where(constant, 0.0, (mean - clamped) + residual)
+                # (Compares True where the mean is NaN: the residual goes to 0.)
+                if constant.any() or (clamped != mean).any():
+                    with np.errstate(invalid="ignore"):
+                        residual = np.where(constant, 0.0, (mean - clamped) + residual)
                 mean = np.where(constant, low, clamped)
             else:
                 mean = np.where(constant, low, np.nan)
@@ -274,7 +276,9 @@ class FeatureStats:
                 mean = np.full_like(mean, np.nan)
         if self.moments < 2:
             std0 = np.full_like(std0, np.nan)
-        residual = np.where(np.isfinite(mean) & np.isfinite(residual), residual, 0.0)
+        finite = np.isfinite(mean) & np.isfinite(residual)
+        if not finite.all():
+            residual = np.where(finite, residual, 0.0)
         object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "std0", std0)
         object.__setattr__(self, "residual", residual)
@@ -320,6 +324,8 @@ def two_sum(a, b):
         s = a + b
         bb = s - a
         e = (a - (s - bb)) + (b - bb)
+    if np.isfinite(e).all():
+        return s, e
     return s, np.where(np.isfinite(s), e, 0.0)
 
 
