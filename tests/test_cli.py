@@ -29,7 +29,8 @@ from skscale import (
     MinMaxScaler,
     StandardScaler,
 )
-from skscale._cli import main, make_cv, make_model
+from skscale._cli import main
+from skscale._compare import make_cv, make_model
 from skscale._persistence import dump, load
 
 from .conftest import ESTIMATOR_NAMES
