@@ -11,6 +11,8 @@ file, then renamed).
 
 import argparse
 import os
+import re
+import signal
 import sys
 import warnings
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ import numpy as np
 
 from ._base import _ColumnScaler
 from ._cli_common import (
+    DATA_SUFFIXES,
     about,
     check_input,
     check_output,
@@ -31,12 +34,23 @@ from ._cli_common import (
     text_table,
 )
 from ._compare import add_parser as add_compare
+from ._csv import (
+    DEFAULT_NA_VALUES,
+    NUMBER,
+    Reader,
+    has_number,
+    open_output,
+    parse_column,
+    rewrite,
+)
 from ._max_abs_scaler import MaxAbsScaler
 from ._mean_normalization_scaler import MeanNormalizationScaler
 from ._min_max_scaler import MinMaxScaler
 from ._minibatch_standardizer import MiniBatchStandardizer
+from ._persistence import _check_params as check_params
 from ._persistence import _public_arrays, atomic_path, dump, load
 from ._standard_scaler import StandardScaler
+from ._unit_length_normalizer import UnitLengthNormalizer
 
 SCALERS = {
     "standard": StandardScaler,
@@ -44,6 +58,7 @@ SCALERS = {
     "meannorm": MeanNormalizationScaler,
     "maxabs": MaxAbsScaler,
     "minibatch": MiniBatchStandardizer,
+    "unitlength": UnitLengthNormalizer,
 }
 DEFAULT_CHUNKSIZE = 100_000
 
@@ -69,19 +84,47 @@ def main(argv=None):
     """
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
-        with warnings.catch_warnings():
-            warnings.simplefilter("once")
-            warnings.showwarning = _show_warning
-            return args.run(args)
+        with _terminated_on_sigterm():
+            args = parser.parse_args(argv)
+            with warnings.catch_warnings():
+                warnings.simplefilter("once")
+                warnings.showwarning = _show_warning
+                return args.run(args)
     except _UsageError as exc:
         _error(str(exc))
     except KeyboardInterrupt:
         print("skscale: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("skscale: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except RecursionError:
+        _error("the input is nested too deeply")
     except expected_errors() as exc:
         _error(describe(exc))
     return 2
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised so that every temporary file is removed on the way out."""
+
+
+@contextmanager
+def _terminated_on_sigterm():
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # -- the command line -----------------------------------------------------------
@@ -97,10 +140,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser():
+    from . import __version__
+
     parser = _Parser(
         prog="skscale",
         description="Compare feature scalers, and fit and apply them to CSV or "
         "Parquet files in bounded memory.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
     )
     commands = parser.add_subparsers(
         title="commands", dest="command", required=True, metavar="COMMAND"
@@ -111,13 +159,29 @@ def _parser():
     fit = commands.add_parser(
         "fit",
         help="fit a scaler on a CSV or Parquet file, chunk by chunk",
-        description="Stream DATA in chunks through partial_fit and save the scaler "
-        "as JSON. Without --columns, every numeric column is scaled.",
+        description="Stream DATA in chunks through partial_fit and save the "
+        "scaler as JSON. Without --columns, every numeric column of the whole "
+        "file is scaled (a column whose values are all numbers or missing).",
     )
     fit.add_argument("data", metavar="DATA", help="CSV or Parquet file")
     fit.add_argument("--scaler", choices=SCALERS, required=True)
-    fit.add_argument("--columns", metavar="A,B,...", help="the columns to scale")
-    _add_chunksize(fit)
+    choice = fit.add_mutually_exclusive_group()
+    choice.add_argument("--columns", metavar="A,B,...", help="the columns to scale")
+    choice.add_argument(
+        "--exclude",
+        metavar="A,B,...",
+        help="scale every numeric column but these",
+    )
+    fit.add_argument(
+        "--param",
+        action="append",
+        type=_param,
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a parameter of the scaler (repeatable), e.g. "
+        "feature_range=-1,1 or momentum=0.1",
+    )
+    _add_reading(fit)
     fit.add_argument("-o", "--output", required=True, metavar="SCALER.json")
     fit.add_argument("--force", action="store_true", help="replace the output")
     fit.set_defaults(run=_fit)
@@ -125,12 +189,13 @@ def _parser():
     transform = commands.add_parser(
         "transform",
         help="apply a saved scaler to a CSV or Parquet file, chunk by chunk",
-        description="Stream DATA in chunks through a saved scaler. Columns the "
-        "scaler was not fitted on pass through unchanged, in their place.",
+        description="Stream DATA in chunks through a saved scaler. The columns "
+        "the scaler was fitted on are scaled in their place; every other "
+        "column, and the header, pass through unchanged (for CSV, byte for byte).",
     )
     transform.add_argument("data", metavar="DATA", help="CSV or Parquet file")
     transform.add_argument("--scaler", required=True, metavar="SCALER.json")
-    _add_chunksize(transform)
+    _add_reading(transform)
     transform.add_argument(
         "-o", "--output", required=True, metavar="OUT.csv|OUT.parquet"
     )
@@ -147,14 +212,71 @@ def _parser():
     return parser
 
 
-def _add_chunksize(parser):
+def _add_reading(parser):
     parser.add_argument(
         "--chunksize",
         type=int_at_least(1),
         default=DEFAULT_CHUNKSIZE,
         metavar="N",
-        help=f"rows per chunk (default {DEFAULT_CHUNKSIZE})",
+        help=f"rows per chunk (default {DEFAULT_CHUNKSIZE}); the result does "
+        "not depend on it",
     )
+    parser.add_argument(
+        "--sep",
+        type=_separator,
+        default=",",
+        metavar="CHAR",
+        help="the CSV field separator (default ','; 'tab' or '\\t' for a tab)",
+    )
+    parser.add_argument(
+        "--na-values",
+        action="append",
+        default=[],
+        metavar="A,B,...",
+        help="more tokens that mark a missing value (repeatable), besides the "
+        "empty field and pandas' defaults (NA, NaN, null, N/A, ...)",
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on stderr (default: when stderr is a "
+        "terminal; needs tqdm)",
+    )
+
+
+def _separator(text):
+    if text in ("tab", "\\t"):
+        return "\t"
+    if len(text) != 1 or text in ('"', "\r", "\n"):
+        raise argparse.ArgumentTypeError(
+            f"expected one character other than a quote or a line break, got {text!r}"
+        )
+    return text
+
+
+def _param(text):
+    name, equals, value = text.partition("=")
+    name = name.strip()
+    if not equals or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, _value(value.strip())
+
+
+def _value(text):
+    """A parameter's value from its text: bool, None, int, float, tuple or str."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    if "," in text:
+        return tuple(_value(part.strip()) for part in text.split(","))
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if NUMBER.fullmatch(text):
+        return float(text)
+    return text
 
 
 # -- errors and warnings --------------------------------------------------------
@@ -171,41 +293,364 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 # -- files ----------------------------------------------------------------------
 
 
-def _columns_of(path, kind):
-    """The column names of a file, read from its header or schema only."""
-    import pandas as pd
+def _na_values(args):
+    extra = {token.strip() for text in args.na_values for token in text.split(",")}
+    return DEFAULT_NA_VALUES | extra
 
-    with about(path):
-        if kind == "csv":
-            names = list(pd.read_csv(path, nrows=0).columns)
-        else:
-            names = list(import_pyarrow()[1].ParquetFile(path).schema_arrow.names)
+
+def _name_list(text, option):
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise ValueError(f"{option} has an empty name: {text!r}")
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise ValueError(f"{path}: repeated column names: {', '.join(repeated)}")
+        raise ValueError(f"{option} names {', '.join(repeated)} more than once")
     return names
 
 
-def _read_chunks(path, kind, chunksize, columns=None):
-    """The number of rows (None if unknown) and an iterator over DataFrame chunks.
+def _positions(names, wanted, path, whose):
+    """The position of each wanted column in the header ``names``, or an error."""
+    missing = [name for name in wanted if name not in names]
+    if missing:
+        raise ValueError(
+            f"{path} has no column {', '.join(map(repr, missing))}{whose}; its "
+            f"columns are {', '.join(names)}"
+        )
+    positions = []
+    for name in wanted:
+        found = [j for j, other in enumerate(names) if other == name]
+        if len(found) > 1:
+            raise ValueError(
+                f"{path}, line 1: the header names {name!r} {len(found)} times "
+                f"(columns {', '.join(str(j + 1) for j in found)}); give each "
+                "column to scale a name of its own"
+            )
+        positions.append(found[0])
+    return positions
 
-    CSV columns get pandas' nullable dtypes and Parquet columns Arrow dtypes, so
-    that integer columns with missing values stay integers when passed through.
+
+def _named_once(names, chosen, path, strict=True):
+    """Whether the chosen columns have names of their own (else, if strict, why not)."""
+    for j in chosen:
+        if names[j] == "":
+            if not strict:
+                return False
+            raise ValueError(
+                f"{path}, line 1: column {j + 1} holds numbers but has no name; "
+                "name it in the header, or choose the columns with --columns"
+            )
+    if not strict:
+        chosen_names = [names[j] for j in chosen]
+        return len(set(chosen_names)) == len(chosen_names)
+    _positions(names, [names[j] for j in chosen], path, "")
+    return True
+
+
+@contextmanager
+def _progress(total, label, wanted):
+    """Yield a function that advances a progress bar on stderr, if there is one.
+
+    The bar is shown when ``wanted`` (``--progress``), or, when it is None, when
+    stderr is a terminal and tqdm is installed.
+    """
+    bar = None
+    if wanted or (wanted is None and sys.stderr.isatty()):
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            if wanted:
+                raise ValueError(
+                    "--progress needs tqdm: pip install tqdm (or skscale[cli])"
+                ) from None
+        else:
+            bar = tqdm(
+                total=total,
+                desc=label,
+                unit="rows",
+                unit_scale=True,
+                leave=False,
+                file=sys.stderr,
+            )
+    try:
+        yield (lambda n: None) if bar is None else bar.update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+# -- CSV files, as text -----------------------------------------------------------
+
+
+def _records(chunk):
+    """The line numbers and fields of a chunk's records (blank lines left out)."""
+    if all(row is not None for row in chunk.rows):
+        return chunk.lines, chunk.rows
+    keep = [i for i, row in enumerate(chunk.rows) if row is not None]
+    return [chunk.lines[i] for i in keep], [chunk.rows[i] for i in keep]
+
+
+def _columns(rows, width):
+    """The columns of a list of records, as tuples of tokens."""
+    return list(zip(*rows, strict=True)) if rows else [()] * width
+
+
+def _classified(args, scaler, candidates, na):
+    """Fit on the candidate columns whose tokens, over the whole file, are numbers.
+
+    A column with a number and some other token is an error naming the first
+    line of such a token; a column with no number is text, and passes through.
+    One pass decides the columns and fits on those that look numeric in the
+    first chunk; only if the file then tells otherwise (a column empty at first
+    turns out text) is it read again to fit a fresh scaler on the right ones.
+    Returns the fitted scaler, the positions of its columns and the number of
+    rows.
+    """
+    numbers = dict.fromkeys(candidates, False)
+    other = dict.fromkeys(candidates)
+    guess = None  # the columns fitted in this pass, or False once wrong
+    seen = 0
+    with (
+        Reader(args.data, args.sep) as reader,
+        _progress(None, "fit", args.progress) as advance,
+    ):
+        names = reader.names
+        for chunk in reader.chunks(args.chunksize):
+            lines, rows = _records(chunk)
+            if not rows:
+                continue
+            columns = _columns(rows, len(names))
+            parsed = {}
+            for j in candidates:
+                tokens = columns[j]
+                if other[j] is not None and not has_number(tokens):
+                    continue  # text so far, and still no number
+                parsed[j] = column = parse_column(tokens, na)
+                if column.other is not None and other[j] is None:
+                    i, token = column.other
+                    other[j] = (lines[i], token)
+                numbers[j] = numbers[j] or column.numbers > 0
+                if numbers[j] and other[j] is not None:
+                    _mixed(reader, names[j], *other[j])
+            if guess is None:
+                guess = [j for j in candidates if other[j] is None]
+                if not guess or not _named_once(names, guess, args.data, False):
+                    guess = False
+            if guess and all(other[j] is None for j in guess):
+                features = _frame(reader, lines, rows, parsed, guess)
+                with about(reader.where(chunk.lines[0])):
+                    scaler.partial_fit(features)
+            else:
+                guess = False
+            seen += len(rows)
+            advance(len(rows))
+    positions = [j for j in candidates if numbers[j]]
+    if not positions:
+        raise ValueError(f"{args.data} has no numeric column to scale")
+    _named_once(names, positions, args.data)
+    if guess != positions:
+        from sklearn.base import clone
+
+        scaler = clone(scaler)
+        seen = _fit_columns(args, scaler, positions, na, ("", ""))
+    return scaler, positions, seen
+
+
+def _mixed(reader, name, line, token):
+    raise ValueError(
+        f"{reader.where(line)}, column {name!r}: {token!r} is not a number, and "
+        f"other values of the column are; pass --na-values "
+        f"{token.strip() or repr(token)} if it marks a missing value, or leave "
+        f"the column out with --exclude {name} (or --columns)"
+    )
+
+
+def _frame(reader, lines, rows, parsed, positions):
+    """The parsed columns at ``positions`` as a float DataFrame."""
+    import pandas as pd
+
+    data = {}
+    for j in positions:
+        values = parsed[j].values
+        infinite = np.isinf(values)
+        if infinite.any():
+            i = int(np.argmax(infinite))
+            raise ValueError(
+                f"{reader.where(lines[i])}, column {reader.names[j]!r}: "
+                f"{rows[i][j]!r} is infinite; only finite numbers can be scaled"
+            )
+        data[reader.names[j]] = values
+    return pd.DataFrame(data, copy=False)
+
+
+def _csv_features(reader, chunk, positions, na, hint):
+    """The scaled columns of a chunk as a float DataFrame, and where each is NaN."""
+    lines, rows = _records(chunk)
+    columns = _columns(rows, len(reader.names))
+    parsed = {}
+    for j in positions:
+        parsed[j] = column = parse_column(columns[j], na)
+        if column.other is not None:
+            i, token = column.other
+            # A column of text gets the advice for text, one of numbers the
+            # advice for a stray token.
+            advice = hint[column.numbers > 0].format(token.strip() or repr(token))
+            raise ValueError(
+                f"{reader.where(lines[i])}, column {reader.names[j]!r}: {token!r} "
+                f"is not a number; {advice}"
+            )
+    frame = _frame(reader, lines, rows, parsed, positions)
+    return frame, [np.isnan(parsed[j].values) for j in positions]
+
+
+def _fit_columns(args, scaler, positions, na, hint):
+    """partial_fit the scaler on the columns at ``positions``; the rows seen."""
+    seen = 0
+    with (
+        Reader(args.data, args.sep) as reader,
+        _progress(None, "fit", args.progress) as advance,
+    ):
+        for chunk in reader.chunks(args.chunksize):
+            features, _ = _csv_features(reader, chunk, positions, na, hint)
+            if len(features):
+                with about(reader.where(chunk.lines[0])):
+                    scaler.partial_fit(features)
+            seen += len(features)
+            advance(len(features))
+    return seen
+
+
+def _fit_csv(args, scaler):
+    na = _na_values(args)
+    with Reader(args.data, args.sep) as reader:
+        names = reader.names
+    if args.columns is not None:
+        positions = _positions(
+            names, _name_list(args.columns, "--columns"), args.data, ""
+        )
+        hint = (
+            "leave the column out of --columns",
+            "pass --na-values {} if it marks a missing value, or leave the "
+            "column out of --columns",
+        )
+        seen = _fit_columns(args, scaler, positions, na, hint)
+        return scaler, [names[j] for j in positions], seen
+    else:
+        excluded = []
+        if args.exclude is not None:
+            excluded = _name_list(args.exclude, "--exclude")
+            _positions(names, excluded, args.data, " (named by --exclude)")
+        candidates = [j for j, name in enumerate(names) if name not in excluded]
+        scaler, positions, seen = _classified(args, scaler, candidates, na)
+    return scaler, [names[j] for j in positions], seen
+
+
+def _transform_csv(args, scaler, names, out_kind):
+    na = _na_values(args)
+    hint = (
+        "the scaler was fitted on this column, which holds text here",
+        "the scaler was fitted on this column: fix the value, or pass "
+        "--na-values {} if it marks a missing value",
+    )
+    seen = 0
+    with Reader(args.data, args.sep) as reader:
+        whose = f", which the scaler in {args.scaler} was fitted on"
+        positions = _positions(reader.names, names, args.data, whose)
+        with (
+            atomic_path(args.output) as temporary,
+            _csv_sink(out_kind, temporary, reader, positions) as write,
+            _progress(None, "transform", args.progress) as advance,
+        ):
+            for chunk in reader.chunks(args.chunksize):
+                features, nan = _csv_features(reader, chunk, positions, na, hint)
+                scaled = np.empty((0, len(positions)))
+                if len(features):
+                    with about(reader.where(chunk.lines[0])):
+                        scaled = scaler.transform(features)
+                write(chunk, np.asarray(scaled, dtype=np.float64), nan)
+                seen += len(features)
+                advance(len(features))
+            if seen == 0:
+                raise ValueError(f"{args.data} has no rows to transform")
+        width = len(reader.names)
+    return seen, width
+
+
+@contextmanager
+def _csv_sink(kind, path, reader, positions):
+    """Yield a function that writes a transformed chunk of a CSV file.
+
+    To CSV, each record is its raw text with the scaled fields replaced (a
+    missing value keeps its token); to Parquet, the scaled columns are float64
+    (null where missing) and the others strings, as read.
+    """
+    if kind == "csv":
+        with open_output(path) as out:
+            out.write(reader.header)
+
+            def write(chunk, scaled, nan):
+                texts = [
+                    [None if missing else repr(value) for value, missing in pair]
+                    for pair in (
+                        zip(column, nan_of, strict=True)
+                        for column, nan_of in zip(scaled.T.tolist(), nan, strict=True)
+                    )
+                ]
+                k = 0
+                lines = []
+                for row, raw in zip(chunk.rows, chunk.raw, strict=True):
+                    if row is None:
+                        lines.append(raw)
+                        continue
+                    replace = {}
+                    for t, j in enumerate(positions):
+                        if texts[t][k] is not None:
+                            replace[j] = texts[t][k]
+                    lines.append(rewrite(raw, reader.sep, replace))
+                    k += 1
+                out.write("".join(lines))
+
+            yield write
+        return
+    pa, pq = import_pyarrow()
+    state = {}
+
+    def write(chunk, scaled, nan):
+        _, rows = _records(chunk)
+        arrays = []
+        for j in range(len(reader.names)):
+            if j in positions:
+                t = positions.index(j)
+                arrays.append(pa.array(scaled[:, t], mask=nan[t]))
+            else:
+                arrays.append(pa.array([row[j] for row in rows], type=pa.string()))
+        table = pa.Table.from_arrays(arrays, names=reader.names)
+        if "writer" not in state:
+            state["writer"] = pq.ParquetWriter(path, table.schema)
+        state["writer"].write_table(table)
+
+    try:
+        yield write
+    finally:
+        if "writer" in state:
+            state["writer"].close()
+
+
+# -- Parquet files ----------------------------------------------------------------
+
+
+def _parquet_schema(path):
+    with about(path):
+        return import_pyarrow()[1].ParquetFile(path).schema_arrow
+
+
+def _parquet_chunks(path, chunksize, columns=None):
+    """The number of rows and an iterator over the file's chunks as DataFrames.
+
+    The columns get Arrow dtypes, so that integers with nulls stay integers when
+    passed through.
     """
     import pandas as pd
 
-    if kind == "csv":
-
-        def chunks():
-            with pd.read_csv(
-                path,
-                chunksize=chunksize,
-                usecols=columns,
-                dtype_backend="numpy_nullable",
-            ) as reader:
-                yield from reader
-
-        return None, _named(path, chunks())
     with about(path):
         parquet = import_pyarrow()[1].ParquetFile(path)
     batches = parquet.iter_batches(batch_size=chunksize, columns=columns)
@@ -224,7 +669,7 @@ def _named(path, chunks):
         yield chunk
 
 
-def _features(chunk, columns, where):
+def _parquet_features(chunk, columns, where):
     """The chosen columns of a chunk as a float DataFrame, NaN where missing."""
     import pandas as pd
 
@@ -233,8 +678,7 @@ def _features(chunk, columns, where):
         column = chunk[name]
         if not is_numeric(column.dtype):
             raise ValueError(
-                f"{where}: column {name!r} is not numeric ({column.dtype}); "
-                "choose the numeric columns to scale with --columns"
+                f"{where}: column {name!r} is not numeric ({column.dtype})"
             )
         dtype = getattr(column.dtype, "numpy_dtype", column.dtype)
         if np.dtype(dtype).kind != "f":
@@ -245,6 +689,42 @@ def _features(chunk, columns, where):
 
 def _rows(path, start, stop):
     return f"{path}, rows {start + 1}-{stop}"
+
+
+def _fit_parquet(args, scaler):
+    import pandas as pd
+
+    schema = _parquet_schema(args.data)
+    names = list(schema.names)
+    if args.columns is not None:
+        columns = _name_list(args.columns, "--columns")
+        _positions(names, columns, args.data, "")
+    else:
+        excluded = []
+        if args.exclude is not None:
+            excluded = _name_list(args.exclude, "--exclude")
+            _positions(names, excluded, args.data, " (named by --exclude)")
+        columns = [
+            field.name
+            for field in schema
+            if field.name not in excluded and is_numeric(pd.ArrowDtype(field.type))
+        ]
+        if not columns:
+            raise ValueError(f"{args.data} has no numeric column to scale")
+    _positions(names, columns, args.data, "")
+    total, chunks = _parquet_chunks(args.data, args.chunksize, columns)
+    seen = 0
+    with _progress(total, "fit", args.progress) as advance:
+        for chunk in chunks:
+            if len(chunk) == 0:
+                continue
+            where = _rows(args.data, seen, seen + len(chunk))
+            features = _parquet_features(chunk, columns, where)
+            with about(where):
+                scaler.partial_fit(features)
+            seen += len(chunk)
+            advance(len(chunk))
+    return columns, seen
 
 
 def _scaled(original, values):
@@ -260,10 +740,10 @@ def _scaled(original, values):
 
 
 @contextmanager
-def _writer(kind, path):
+def _frame_writer(kind, path):
     """Yield a function that appends a DataFrame chunk to a CSV or Parquet file."""
     if kind == "csv":
-        with open(path, "w", newline="", encoding="utf-8") as f:
+        with open_output(path) as f:
             header = [True]
 
             def write(frame):
@@ -308,73 +788,84 @@ def _cast(table, schema, pa):
         ) from None
 
 
-@contextmanager
-def _progress(total, label):
-    """Yield a function that advances a progress bar on stderr, if there is one.
-
-    The bar is shown only when stderr is a terminal and tqdm is installed.
-    """
-    bar = None
-    if sys.stderr.isatty():
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            pass
-        else:
-            bar = tqdm(
-                total=total, desc=label, unit="rows", unit_scale=True, leave=False
-            )
-    try:
-        yield (lambda n: None) if bar is None else bar.update
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def _column_list(text, header, path):
-    columns = [name.strip() for name in text.split(",")]
-    if not all(columns):
-        raise ValueError(f"--columns has an empty name: {text!r}")
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
-    if repeated:
-        raise ValueError(f"--columns names {', '.join(repeated)} more than once")
-    missing = [name for name in columns if name not in header]
-    if missing:
-        raise ValueError(
-            f"{path} has no column {', '.join(map(repr, missing))}; its columns "
-            f"are {', '.join(header)}"
-        )
-    return columns
+def _transform_parquet(args, scaler, names, out_kind):
+    header = list(_parquet_schema(args.data).names)
+    whose = f", which the scaler in {args.scaler} was fitted on"
+    _positions(header, names, args.data, whose)
+    total, chunks = _parquet_chunks(args.data, args.chunksize)
+    seen = 0
+    with (
+        atomic_path(args.output) as temporary,
+        _frame_writer(out_kind, temporary) as write,
+        _progress(total, "transform", args.progress) as advance,
+    ):
+        for chunk in chunks:
+            if len(chunk) == 0:
+                continue
+            where = _rows(args.data, seen, seen + len(chunk))
+            features = _parquet_features(chunk, names, where)
+            with about(where):
+                scaled = scaler.transform(features)
+            out = chunk.copy(deep=False)
+            for j, name in enumerate(names):
+                out[name] = _scaled(chunk[name], scaled[:, j])
+            write(out)
+            seen += len(chunk)
+            advance(len(chunk))
+        if seen == 0:
+            raise ValueError(f"{args.data} has no rows to transform")
+    return seen, len(header)
 
 
 # -- skscale fit ----------------------------------------------------------------
 
 
-def _fit(args):
+def _check_fit_output(args):
+    name = os.path.basename(args.output).lower()
+    if name.endswith(DATA_SUFFIXES):
+        raise ValueError(
+            f"-o {args.output!r} has a data file's extension; the scaler is saved "
+            "as JSON: give a name such as scaler.json"
+        )
+    both = os.path.exists(args.output) and os.path.exists(args.data)
+    if both and os.path.samefile(args.output, args.data):
+        raise ValueError(
+            f"-o {args.output!r} is the data file; give another name, such "
+            "as scaler.json"
+        )
     check_output(args.output, args.force)
+
+
+def _make_scaler(args):
+    cls = SCALERS[args.scaler]
+    scaler = cls()
+    valid = scaler.get_params()
+    params = {}
+    for name, value in args.param:
+        if name not in valid:
+            raise ValueError(
+                f"--param {name}: {cls.__name__} has no such parameter; its "
+                f"parameters are {', '.join(sorted(valid))}"
+            )
+        if name in params:
+            raise ValueError(f"--param {name} is given more than once")
+        params[name] = value
+    scaler.set_params(**params)
+    try:
+        check_params(scaler)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"--param: {exc}") from None
+    return scaler
+
+
+def _fit(args):
+    _check_fit_output(args)
     kind = check_input(args.data)
-    header = _columns_of(args.data, kind)
-    columns = None
-    if args.columns is not None:
-        columns = _column_list(args.columns, header, args.data)
-    scaler = SCALERS[args.scaler]()
-    total, chunks = _read_chunks(args.data, kind, args.chunksize, columns)
-    seen = 0
-    with _progress(total, "fit") as advance:
-        for chunk in chunks:
-            if len(chunk) == 0:
-                continue
-            if columns is None:
-                # Every column numeric in the first chunk.
-                columns = [c for c in chunk.columns if is_numeric(chunk[c].dtype)]
-                if not columns:
-                    raise ValueError(f"{args.data} has no numeric column to scale")
-            where = _rows(args.data, seen, seen + len(chunk))
-            features = _features(chunk, columns, where)
-            with about(where):
-                scaler.partial_fit(features)
-            seen += len(chunk)
-            advance(len(chunk))
+    scaler = _make_scaler(args)
+    if kind == "csv":
+        scaler, columns, seen = _fit_csv(args, scaler)
+    else:
+        columns, seen = _fit_parquet(args, scaler)
     if seen == 0:
         raise ValueError(f"{args.data} has no rows to fit on")
     dump(scaler, args.output)
@@ -408,38 +899,13 @@ def _transform(args):
             "names; fit it on named columns (skscale fit, or a DataFrame)"
         )
     names = [str(name) for name in names]
-    header = _columns_of(args.data, kind)
-    missing = [name for name in names if name not in header]
-    if missing:
-        raise ValueError(
-            f"{args.data} has no column {', '.join(map(repr, missing))}, which "
-            f"the scaler in {args.scaler} was fitted on"
-        )
-    total, chunks = _read_chunks(args.data, kind, args.chunksize)
-    seen = 0
-    with (
-        atomic_path(args.output) as temporary,
-        _writer(out_kind, temporary) as write,
-        _progress(total, "transform") as advance,
-    ):
-        for chunk in chunks:
-            if len(chunk) == 0:
-                continue
-            where = _rows(args.data, seen, seen + len(chunk))
-            features = _features(chunk, names, where)
-            with about(where):
-                scaled = scaler.transform(features)
-            out = chunk.copy(deep=False)
-            for j, name in enumerate(names):
-                out[name] = _scaled(chunk[name], scaled[:, j])
-            write(out)
-            seen += len(chunk)
-            advance(len(chunk))
-        if seen == 0:
-            raise ValueError(f"{args.data} has no rows to transform")
+    if kind == "csv":
+        seen, width = _transform_csv(args, scaler, names, out_kind)
+    else:
+        seen, width = _transform_parquet(args, scaler, names, out_kind)
     print(
         f"{seen} rows transformed by {type(scaler).__name__} "
-        f"({len(names)} of {len(header)} columns), saved to {args.output}"
+        f"({len(names)} of {width} columns), saved to {args.output}"
     )
     return 0
 

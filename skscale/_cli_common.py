@@ -8,6 +8,8 @@ from contextlib import contextmanager
 _COMPRESSED_CSV = tuple(
     ".csv" + suffix for suffix in ("", ".gz", ".bz2", ".xz", ".zip", ".zst")
 )
+#: The names of the data files the command reads.
+DATA_SUFFIXES = (".parquet", ".pq", *_COMPRESSED_CSV)
 
 
 def int_at_least(low):

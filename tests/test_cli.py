@@ -84,7 +84,7 @@ BAD = {
     "non-numeric column": (
         ["fit", "{dir}/data.csv", "--scaler", "standard", "--columns", "a,name",
          "-o", "{dir}/3.json"],
-        "rows 1-23: column 'name' is not numeric",
+        "data.csv, line 3, column 'name': 'r1' is not a number; leave the column",
     ),
     "absent column": (
         ["fit", "{dir}/data.csv", "--scaler", "minmax", "--columns", "a,zzz",
@@ -98,7 +98,7 @@ BAD = {
     ),
     "CSV that does not parse": (
         ["fit", "{dir}/bad.csv", "--scaler", "standard", "-o", "{dir}/6.json"],
-        "bad.csv: Error tokenizing data",
+        "bad.csv, line 3: too many fields: 3 where the header has 2",
     ),
     "Parquet that does not parse": (
         ["transform", "{dir}/bad.parquet", "--scaler", "{dir}/minmax.json",
@@ -133,12 +133,12 @@ BAD = {
     "failure part-way": (
         ["transform", "{dir}/late.csv", "--scaler", "{dir}/late.json",
          "--chunksize", "4", "-o", "{dir}/12.csv"],
-        "late.csv, rows 21-24: column 'a' is not numeric",
+        "late.csv, line 22, column 'a': 'oops' is not a number; the scaler was",
     ),
     "infinity in the data": (
         ["fit", "{dir}/infinite.csv", "--scaler", "standard", "--chunksize", "2",
          "-o", "{dir}/13.json"],
-        r"infinite.csv, rows 3-4: X contains \+inf or -inf in feature 'x'",
+        "infinite.csv, line 5, column 'x': 'inf' is infinite",
     ),
     "unknown output format": (
         ["transform", "{dir}/data.csv", "--scaler", "{dir}/minmax.json",
@@ -161,8 +161,10 @@ BAD = {
     ),
     "target without data": (["compare", "--target", "x"], "give DATA too"),
     "logistic on a continuous target": (
-        ["compare", "{dir}/iris.csv", "--target", "petal width (cm)"],
-        "--model logistic needs a categorical target",
+        ["compare", "{dir}/iris.csv", "--target", "petal width (cm)",
+         "--model", "logistic"],
+        "--model logistic is a classifier, and target 'petal width .cm.' is a "
+        "regression",
     ),
     "compare with missing values": (
         ["compare", "{dir}/data.csv", "--target", "label"],
