@@ -41,6 +41,7 @@ from ._csv import (
     has_number,
     open_output,
     parse_column,
+    records,
     rewrite,
 )
 from ._max_abs_scaler import MaxAbsScaler
@@ -381,14 +382,6 @@ def _progress(total, label, wanted):
 # -- CSV files, as text -----------------------------------------------------------
 
 
-def _records(chunk):
-    """The line numbers and fields of a chunk's records (blank lines left out)."""
-    if all(row is not None for row in chunk.rows):
-        return chunk.lines, chunk.rows
-    keep = [i for i, row in enumerate(chunk.rows) if row is not None]
-    return [chunk.lines[i] for i in keep], [chunk.rows[i] for i in keep]
-
-
 def _columns(rows, width):
     """The columns of a list of records, as tuples of tokens."""
     return list(zip(*rows, strict=True)) if rows else [()] * width
@@ -415,7 +408,7 @@ def _classified(args, scaler, candidates, na):
     ):
         names = reader.names
         for chunk in reader.chunks(args.chunksize):
-            lines, rows = _records(chunk)
+            lines, rows = records(chunk)
             if not rows:
                 continue
             columns = _columns(rows, len(names))
@@ -484,7 +477,7 @@ def _frame(reader, lines, rows, parsed, positions):
 
 def _csv_features(reader, chunk, positions, na, hint):
     """The scaled columns of a chunk as a float DataFrame, and where each is NaN."""
-    lines, rows = _records(chunk)
+    lines, rows = records(chunk)
     columns = _columns(rows, len(reader.names))
     parsed = {}
     for j in positions:
@@ -615,7 +608,7 @@ def _csv_sink(kind, path, reader, positions):
     state = {}
 
     def write(chunk, scaled, nan):
-        _, rows = _records(chunk)
+        _, rows = records(chunk)
         arrays = []
         for j in range(len(reader.names)):
             if j in positions:

@@ -13,7 +13,15 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ._cli_common import check_input, check_output, int_at_least, is_numeric, text_table
+from ._cli_common import (
+    about,
+    check_input,
+    check_output,
+    int_at_least,
+    is_numeric,
+    text_table,
+)
+from ._csv import read_frame
 from ._persistence import atomic_path
 
 TASKS = ("classification", "regression")
@@ -190,7 +198,11 @@ def _compare_data(args):
     if args.target is None:
         raise ValueError("DATA needs --target COL, the column to predict")
     kind = check_input(args.data)
-    frame = pd.read_csv(args.data) if kind == "csv" else pd.read_parquet(args.data)
+    if kind == "csv":
+        frame = read_frame(args.data)
+    else:
+        with about(args.data):
+            frame = pd.read_parquet(args.data)
     if args.target not in frame.columns:
         raise ValueError(
             f"{args.data} has no column {args.target!r}; its columns are "

@@ -29,6 +29,7 @@ import lzma
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,6 +76,13 @@ _ERRORS = "surrogateescape"
 
 def open_text(path):
     """Open a (possibly compressed) CSV file for reading as text, lines untranslated."""
+    try:
+        return _open_text(path)
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"{os.fspath(path)}: {exc}") from None
+
+
+def _open_text(path):
     name = os.fspath(path).lower()
     openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
     suffix = os.path.splitext(name)[1]
@@ -115,6 +123,17 @@ def _zip_member(path):
             f"this one holds {len(names)}"
         )
     return archive.open(names[0])
+
+
+# What reading a damaged or compressed file can raise besides csv.Error.
+_READ_ERRORS = (OSError, EOFError, UnicodeError, zlib.error, lzma.LZMAError)
+
+
+def _message(exc):
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror
+    return text
 
 
 class _Lines:
@@ -201,7 +220,7 @@ class Reader:
             names, self.header = header[1], header[2]
             if names and names[0].startswith("\ufeff"):
                 names[0] = names[0][1:]
-            if not names:
+            if names in ([], [""]):
                 raise ValueError(f"{self.path}, line 1: the header line is empty")
             self.names = names
         except BaseException:
@@ -220,10 +239,8 @@ class Reader:
         start = self._lines.number + 1
         try:
             fields = next(self._reader, None)
-        except csv.Error as exc:
-            raise ValueError(f"{self.where(start)}: {exc}") from None
-        except UnicodeError as exc:  # a compressed stream that is not text
-            raise ValueError(f"{self.where(start)}: {exc}") from None
+        except (csv.Error, *_READ_ERRORS) as exc:
+            raise ValueError(f"{self.where(start)}: {_message(exc)}") from None
         raw = "".join(self._lines.taken)
         self._lines.taken.clear()
         if fields is None:
@@ -240,7 +257,11 @@ class Reader:
         the :mod:`csv` module.
         """
         while True:
-            block = self._lines.block(chunksize)
+            try:
+                block = self._lines.block(chunksize)
+            except _READ_ERRORS as exc:
+                line = self._lines.number + 1
+                raise ValueError(f"{self.where(line)}: {_message(exc)}") from None
             if not block:
                 return
             if '"' in "".join(block):
@@ -296,6 +317,56 @@ class Reader:
             chunk.raw.append(raw)
             count += 1
         return chunk
+
+
+def records(chunk):
+    """The line numbers and fields of a chunk's records (blank lines left out)."""
+    if all(row is not None for row in chunk.rows):
+        return chunk.lines, chunk.rows
+    keep = [i for i, row in enumerate(chunk.rows) if row is not None]
+    return [chunk.lines[i] for i in keep], [chunk.rows[i] for i in keep]
+
+
+def read_frame(path, sep=",", na_values=DEFAULT_NA_VALUES):
+    """A whole CSV file as a DataFrame: numeric columns float64, the others text.
+
+    The columns follow the module's rules; missing values are NaN in a numeric
+    column and None in a text one. A column with a number and some other token
+    is an error naming the line, as is a name the header repeats.
+    """
+    import pandas as pd
+
+    with Reader(path, sep) as reader:
+        names = reader.names
+        tokens = [[] for _ in names]
+        lines = []
+        for chunk in reader.chunks(1 << 16):
+            numbers, rows = records(chunk)
+            lines += numbers
+            for j, column in enumerate(zip(*rows, strict=True)):
+                tokens[j] += column
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"{reader.where(1)}: the header repeats {', '.join(map(repr, repeated))}"
+        )
+    data = {}
+    for j, name in enumerate(names):
+        column = parse_column(tokens[j], na_values)
+        if column.numbers and column.other is not None:
+            i, token = column.other
+            raise ValueError(
+                f"{reader.where(lines[i])}, column {name!r}: {token!r} is not a "
+                "number, and other values of the column are"
+            )
+        if column.numbers:
+            data[name] = column.values
+        else:
+            text = [
+                None if m else t for t, m in zip(tokens[j], column.missing, strict=True)
+            ]
+            data[name] = pd.Series(text, dtype=object)
+    return pd.DataFrame(data)
 
 
 @dataclass
