@@ -1,11 +1,9 @@
 """MinMaxScaler: map each feature's observed range onto a given interval."""
 
-from numbers import Real
-
 import numpy as np
 
 from ._base import _ColumnScaler
-from ._validation import check_bool
+from ._validation import check_bool, real_number, shown, wide_integer
 
 
 class MinMaxScaler(_ColumnScaler):
@@ -90,18 +88,14 @@ class MinMaxScaler(_ColumnScaler):
         super()._check_params()
         check_bool(self.clip, "clip")
         bounds = self.feature_range
-        valid = (
-            isinstance(bounds, tuple | list)
-            and len(bounds) == 2
-            and all(
-                isinstance(b, Real) and not isinstance(b, bool) and np.isfinite(b)
-                for b in bounds
-            )
-        )
-        if not valid or not bounds[0] < bounds[1]:
+        pair = isinstance(bounds, tuple | list) and len(bounds) == 2
+        low, high = (real_number(b) for b in bounds) if pair else (None, None)
+        if low is None or high is None or not -np.inf < low < high < np.inf:
+            wide = pair and any(map(wide_integer, bounds))
             raise ValueError(
                 "feature_range must be a tuple (min, max) of finite numbers with "
-                f"min < max, got {bounds!r}"
+                f"min < max, got {shown(bounds)}"
+                + ("; integers must fit in 64 bits" if wide else "")
             )
 
     def _statistics(self, stats):

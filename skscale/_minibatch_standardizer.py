@@ -1,6 +1,6 @@
 """MiniBatchStandardizer: standardization learned from minibatches, exact or running."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
@@ -8,7 +8,7 @@ from ._base import _ColumnScaler
 from ._dask import is_dask_collection
 from ._parallel import map_blocks
 from ._stats import FeatureStats, observed_counts
-from ._validation import atomic_update, check_bool, raise_if_infinite
+from ._validation import atomic_update, check_bool, check_real, raise_if_infinite
 
 
 class MiniBatchStandardizer(_ColumnScaler):
@@ -150,24 +150,28 @@ class MiniBatchStandardizer(_ColumnScaler):
         super()._check_params()
         for name in ("bias_correction", "with_mean", "with_std"):
             check_bool(getattr(self, name), name)
-        m = self.momentum
-        if m is not None and (
-            isinstance(m, bool) or not isinstance(m, Real) or not 0 < m <= 1
-        ):
-            raise ValueError(f"momentum must be None or a number in (0, 1], got {m!r}")
+        if self.momentum is not None:
+            check_real(
+                self.momentum,
+                "momentum",
+                "None or a number in (0, 1]",
+                lambda v: 0 < v <= 1,
+            )
         size = self.batch_size
-        if size is not None and (
-            isinstance(size, bool) or not isinstance(size, Integral) or size < 1
-        ):
-            raise ValueError(f"batch_size must be None or an int >= 1, got {size!r}")
+        if size is not None:
+            check_real(
+                size,
+                "batch_size",
+                "None or an int >= 1",
+                lambda v: isinstance(size, Integral) and v >= 1,
+            )
         for name in ("ddof", "eps"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, Real)
-                or not 0 <= value < np.inf
-            ):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+            check_real(
+                getattr(self, name),
+                name,
+                "a finite number >= 0",
+                lambda v: 0 <= v < np.inf,
+            )
 
     def fit(self, X, y=None, sample_weight=None):
         """Forget everything, then learn from X in batches of ``batch_size`` rows.

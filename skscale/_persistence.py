@@ -7,12 +7,18 @@ Loading reads nothing but that document: it builds one of skscale's own
 estimator classes (an allow-list), never unpickles, imports or evaluates
 anything, validates every field, rebuilds the fitted state with the estimator's
 own code and checks it against the stored transform parameters bit for bit.
+It reads a regular file or a file object, never more than a size limit, and
+every malformed document is a ValueError naming the field at fault.
 """
 
+import errno
 import json
 import math
 import os
+import re
 import secrets
+import stat
+import sys
 from contextlib import contextmanager, suppress
 from numbers import Integral, Real
 
@@ -26,7 +32,7 @@ from ._minibatch_standardizer import MiniBatchStandardizer
 from ._standard_scaler import StandardScaler
 from ._stats import FeatureStats
 from ._unit_length_normalizer import UnitLengthNormalizer
-from ._validation import _lock_of, check_bool
+from ._validation import _lock_of, check_bool, shown
 
 SCHEMA_VERSION = 3
 
@@ -48,6 +54,12 @@ _STATS_ARRAYS = ("count", "weight", "mean", "std0", "min", "max")
 # Non-finite floats, which JSON cannot write as numbers.
 _SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _INT64_MAX = int(np.iinfo(np.int64).max)
+# The largest document load reads by default: 512 MiB. The largest document dump
+# writes for 2**20 features is a MiniBatchStandardizer's with running averages:
+# per feature 10 floats of up to 24 characters, 2 "NaN" and 3 integers of up to
+# 19 digits, at most 354 MB with every number at its widest (and about 250 MB
+# with ordinary data), plus the feature names.
+MAX_BYTES = 2**29
 
 
 def to_dict(estimator):
@@ -157,10 +169,12 @@ def from_dict(document):
     Raises
     ------
     ValueError
-        Naming what is wrong: not an object, a missing or unknown key, an
+        Naming what is wrong and the field by its JSON path (``params.ddof``,
+        ``fitted.stats.mean[3]``): not an object, a missing or unknown key, an
         unknown class, a wrong type, an array of the wrong length, a NaN or
-        non-positive scale, an invalid parameter, inconsistent values, or a
-        schema version newer than this skscale reads.
+        non-positive scale, a number beyond what the field holds, a parameter
+        the estimator's own checks refuse, inconsistent values, or a schema
+        version newer than this skscale reads.
 
     See Also
     --------
@@ -222,13 +236,24 @@ def dump(estimator, path):
         f.write(text)
 
 
-def load(path):
+def load(file, *, max_bytes=MAX_BYTES):
     """Load an estimator saved by :func:`dump`.
 
     Parameters
     ----------
-    path : str or os.PathLike
-        A JSON file of the schema in ``docs/persistence.md``.
+    file : str, os.PathLike or file object
+        The path of a JSON file of the schema in ``docs/persistence.md``, or a
+        file object open for reading, in binary or text mode (read from its
+        current position; it is not closed). A path must name a regular file
+        (a symbolic link to one is followed): a directory, a FIFO, a device or
+        a socket is refused before it is opened, so that ``load`` never blocks
+        or reads without end. Pass an open file object to read from a pipe.
+    max_bytes : int or None, default=MAX_BYTES
+        The largest document read, in bytes: 512 MiB, about 1.5 times the
+        largest document :func:`dump` writes for 2**20 features. A larger file
+        is refused before it is read; a file object is read up to
+        ``max_bytes + 1`` bytes (characters in text mode), never further, and
+        refused if it holds more. None reads any size.
 
     Returns
     -------
@@ -240,9 +265,14 @@ def load(path):
     OSError
         If the file cannot be read (FileNotFoundError if it does not exist).
     ValueError
-        If the file is not standard JSON (NaN and Infinity tokens and duplicate
-        keys included) or not a valid document, saying what is wrong; see
-        :func:`from_dict`.
+        Naming the file (or the file object) and what is wrong: not a regular
+        file, larger than ``max_bytes``, not UTF-8, not standard JSON (NaN and
+        Infinity tokens, duplicate keys and numbers of more than 4300 digits
+        included), nested deeper than any document, or not a valid document,
+        with the field at fault (``params.ddof``, ``fitted.stats.mean[3]``):
+        see :func:`from_dict`.
+    TypeError
+        If ``file`` is neither a path nor a file object.
 
     See Also
     --------
@@ -251,32 +281,50 @@ def load(path):
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> from skscale._persistence import load
+    >>> import io, os, tempfile
+    >>> from skscale import StandardScaler
+    >>> from skscale._persistence import dump, load
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = os.path.join(folder, "scaler.json")
-    ...     with open(path, "w") as f:
-    ...         _ = f.write('{"class": "pickle.loads"}')
-    ...     load(path)  # doctest: +ELLIPSIS
+    ...     dump(StandardScaler().fit([[1.0], [3.0]]), path)
+    ...     with open(path) as f:
+    ...         load(f).mean_
+    array([2.])
+    >>> load(os.getcwd())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: ...scaler.json: invalid skscale document: missing key ...
+    ValueError: ...: not a regular file but a directory; ...
+    >>> load(io.BytesIO(b'{"class": "pickle.loads"}'))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: <BytesIO>: invalid skscale document: missing key ...
+    >>> load(io.StringIO('{"a": [[[[[[[[]]]]]]]]}'), max_bytes=16)
+    Traceback (most recent call last):
+    ...
+    ValueError: <StringIO>: more than max_bytes=16 bytes; pass load a larger \
+max_bytes to read it
     """
-    name = os.fspath(path)
-    with open(name, "rb") as f:
-        raw = f.read()
-    try:
-        document = json.loads(
-            raw.decode("utf-8"),
-            parse_constant=_refuse_constant,
-            object_pairs_hook=_unique_keys,
+    if max_bytes is not None and (
+        isinstance(max_bytes, bool)
+        or not isinstance(max_bytes, Integral)
+        or max_bytes < 0
+    ):
+        raise ValueError(f"max_bytes must be None or an int >= 0, got {max_bytes!r}")
+    if isinstance(file, str | os.PathLike):
+        name = os.fsdecode(os.fspath(file))
+        raw = _read_path(os.fspath(file), name, max_bytes)
+    elif callable(getattr(file, "read", None)):
+        name = getattr(file, "name", None)
+        name = os.fsdecode(name) if isinstance(name, str | bytes) else None
+        name = name or f"<{type(file).__name__}>"
+        raw = _read_stream(file, name, max_bytes)
+    else:
+        raise TypeError(
+            "load takes the path of a file (str or os.PathLike) or a file object "
+            f"open for reading, got {type(file).__name__}"
+            + ("; wrap bytes in io.BytesIO" if isinstance(file, bytes) else "")
         )
-    except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"{name}: not a UTF-8 text file ({exc.reason} at byte {exc.start})"
-        ) from None
-    except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        raise ValueError(f"{name}: not valid JSON: {exc}") from None
+    document = _parse(raw, name)
     try:
         return from_dict(document)
     except ValueError as exc:
@@ -288,21 +336,24 @@ def atomic_path(path):
     """Yield a new temporary file next to ``path``; rename it to ``path`` on success.
 
     Whatever the body writes to the temporary path replaces ``path`` at once
-    when the body returns (after an fsync); if the body raises, the temporary
-    file is removed and ``path`` is left as it was.
+    when the body returns (after an fsync). If anything is raised, an
+    exception, KeyboardInterrupt or SystemExit included, the temporary file is
+    removed and ``path`` is left as it was. The temporary file is hidden and
+    its name short (``.skscale-<random>.tmp``), so that ``path`` may have a
+    name as long as the file system allows; a longer one is refused at once.
     """
     target = os.path.abspath(os.fspath(path))
     folder, name = os.path.split(target)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"no such folder: {folder!r}")
-    while True:
-        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
-        try:
-            os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-            break
-        except FileExistsError:
-            continue
+    _check_name_length(folder, name, target)
+    temporary = None
     try:
+        while temporary is None:
+            candidate = os.path.join(folder, f".skscale-{secrets.token_hex(8)}.tmp")
+            with suppress(FileExistsError):
+                os.close(os.open(candidate, _NEW_FILE, 0o666))
+                temporary = candidate
         yield temporary
         fd = os.open(temporary, os.O_RDWR)
         try:
@@ -311,9 +362,176 @@ def atomic_path(path):
             os.close(fd)
         os.replace(temporary, target)
     except BaseException:
-        with suppress(FileNotFoundError):
-            os.remove(temporary)
+        if temporary is not None:
+            with suppress(FileNotFoundError):
+                os.remove(temporary)
         raise
+
+
+_NEW_FILE = os.O_CREAT | os.O_EXCL | os.O_WRONLY
+
+
+def _check_name_length(folder, name, target):
+    """Refuse a file name longer than the folder's file system allows, at once."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # not on this system
+        return
+    if limit > 0 and len(os.fsencode(name)) > limit:
+        raise OSError(
+            errno.ENAMETOOLONG,
+            f"{os.strerror(errno.ENAMETOOLONG)}: the name has "
+            f"{len(os.fsencode(name))} bytes, the file system allows {limit}",
+            target,
+        )
+
+
+# -- reading a file ---------------------------------------------------------------
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _refuse_special(mode, name):
+    if stat.S_ISREG(mode):
+        return
+    kind = next((kind for test, kind in _NOT_REGULAR if test(mode)), "not a file")
+    raise ValueError(
+        f"{name}: not a regular file but {kind}; load reads a file written by "
+        "dump (to read from a pipe or a device, pass load an open file object)"
+    )
+
+
+def _refuse_size(size, name, max_bytes):
+    """Refuse ``size`` bytes (None: more than were read) beyond ``max_bytes``."""
+    if max_bytes is not None and (size is None or size > max_bytes):
+        held = "" if size is None else f"{size} bytes, "
+        raise ValueError(
+            f"{name}: {held}more than max_bytes={max_bytes} bytes; pass load a "
+            "larger max_bytes to read it"
+        )
+
+
+def _read_path(path, name, max_bytes):
+    """The bytes of a regular file, checked before it is opened."""
+    info = os.stat(path)  # through symbolic links
+    _refuse_special(info.st_mode, name)
+    _refuse_size(info.st_size, name, max_bytes)
+    # Non-blocking: should the path become a FIFO after the check, opening it
+    # does not wait for a writer; it is then refused by the second check.
+    flags = os.O_RDONLY
+    for flag in ("O_NONBLOCK", "O_NOCTTY", "O_BINARY"):
+        flags |= getattr(os, flag, 0)
+    with open(os.open(path, flags), "rb") as f:
+        info = os.fstat(f.fileno())
+        _refuse_special(info.st_mode, name)
+        _refuse_size(info.st_size, name, max_bytes)
+        return _read_stream(f, name, max_bytes)
+
+
+def _read_stream(f, name, max_bytes):
+    """What a file object holds, read up to ``max_bytes + 1`` bytes or characters."""
+    chunks, size = [], 0
+    while max_bytes is None or size <= max_bytes:
+        chunk = f.read(-1 if max_bytes is None else max_bytes + 1 - size)
+        if chunk is None:
+            raise ValueError(f"{name}: a non-blocking file object with no data ready")
+        if isinstance(chunk, bytearray | memoryview):
+            chunk = bytes(chunk)
+        if not isinstance(chunk, bytes | str):
+            raise TypeError(
+                f"{name}: read() returned {type(chunk).__name__}, not bytes or str"
+            )
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if max_bytes is not None and size > max_bytes:
+        _refuse_size(None, name, max_bytes)
+    raw = (b"" if not chunks or isinstance(chunks[0], bytes) else "").join(chunks)
+    if isinstance(raw, str) and max_bytes is not None and not raw.isascii():
+        # A character is one to four bytes in UTF-8: the limit counts bytes.
+        _refuse_size(len(raw.encode("utf-8", "surrogatepass")), name, max_bytes)
+    return raw
+
+
+def _parse(raw, name):
+    """The JSON value of a document's bytes or text; a ValueError naming the file."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"{name}: not a UTF-8 text file ({exc.reason} at byte {exc.start})"
+            ) from None
+    else:
+        text = raw
+    deep = _too_deep(text)
+    if deep is not None:
+        raise ValueError(f"{name}: not a skscale document: {deep}")
+    try:
+        return json.loads(
+            text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys
+        )
+    except RecursionError:  # called from deep down a stack already
+        raise ValueError(
+            f"{name}: not a skscale document: arrays and objects nested too deeply"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name}: not valid JSON: {exc}") from None
+    except _DocumentError as exc:
+        raise ValueError(f"{name}: not valid JSON: {exc}") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise ValueError(f"{name}: not valid JSON: {_long_number(text, exc)}") from None
+
+
+# A document nests 4 levels (fitted.stats.count); any JSON text nested deeper
+# than this is refused before it is parsed, whatever the recursion limit.
+_MAX_DEPTH = 64
+# A JSON string, its escapes included.
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_BRACKETS = re.compile(rf"{_STRING}|([\[{{])|[\]}}]")
+
+
+def _too_deep(text):
+    """How ``text`` nests deeper than ``_MAX_DEPTH`` levels, or None if it does not."""
+    if text.count("[") + text.count("{") <= _MAX_DEPTH:  # the usual case, at once
+        return None
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group(1):
+            depth += 1
+            if depth > _MAX_DEPTH:
+                return (
+                    f"arrays and objects nested more than {_MAX_DEPTH} levels deep "
+                    f"at {_position(text, match.start())} (a document nests 4)"
+                )
+        elif match.group() in "]}":
+            depth = max(depth - 1, 0)
+    return None
+
+
+def _long_number(text, exc):
+    """Where the integer too long for Python's int() is, or the parser's message."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)() or 4300
+    for match in re.finditer(rf"{_STRING}|(-?[0-9]{{{limit + 1},}})", text):
+        if match.group(1):
+            return (
+                f"an integer of {len(match.group(1).lstrip('-'))} digits at "
+                f"{_position(text, match.start(1))}; at most {limit} are read"
+            )
+    return str(exc)
+
+
+def _position(text, index):
+    """``line L column C`` of a character, both from 1, as JSON errors say it."""
+    line = text.count("\n", 0, index) + 1
+    return f"line {line} column {index - text.rfind(chr(10), 0, index)}"
 
 
 # -- writing --------------------------------------------------------------------
@@ -341,7 +559,14 @@ def _encode_float(value):
 
 
 def _encode_floats(values):
-    return [_encode_float(v) for v in np.asarray(values, dtype=np.float64).tolist()]
+    values = np.asarray(values, dtype=np.float64)
+    if np.isfinite(values).all():
+        return values.tolist()
+    encoded = values.astype(object)
+    encoded[np.isnan(values)] = "NaN"
+    encoded[values == np.inf] = "Infinity"
+    encoded[values == -np.inf] = "-Infinity"
+    return encoded.tolist()
 
 
 def _encode_ints(values):
@@ -413,8 +638,12 @@ def _encode_fitted(estimator):
 # -- reading --------------------------------------------------------------------
 
 
+class _DocumentError(ValueError):
+    """Raised by the JSON parser's hooks."""
+
+
 def _refuse_constant(token):
-    raise ValueError(
+    raise _DocumentError(
         f"{token} is not standard JSON; a non-finite number is written as the "
         'string "NaN", "Infinity" or "-Infinity"'
     )
@@ -424,7 +653,7 @@ def _unique_keys(pairs):
     document = {}
     for key, value in pairs:
         if key in document:
-            raise ValueError(f"duplicate key {key!r}")
+            raise _DocumentError(f"duplicate key {key!r}")
         document[key] = value
     return document
 
@@ -465,8 +694,11 @@ def _integer(value, where, low=0, high=_INT64_MAX):
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise ValueError(f"{where} must be an integer, got {_json_type(value)}")
     if not low <= value <= high:
-        bounds = f">= {low}" if high == _INT64_MAX else f"between {low} and {high}"
-        raise ValueError(f"{where} must be an integer {bounds}, got {value}")
+        if high != _INT64_MAX:
+            bounds = f"between {low} and {high}"
+        else:
+            bounds = f">= {low}" if value < low else "below 2**63"
+        raise ValueError(f"{where} must be an integer {bounds}, got {shown(value)}")
     return int(value)
 
 
@@ -480,30 +712,69 @@ def _float(value, where):
         )
     if isinstance(value, bool) or not isinstance(value, Real):
         raise ValueError(f"{where} must be a number, got {_json_type(value)}")
-    value = float(value)
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of 400 digits
+        number = math.inf
+    if not math.isfinite(number):
+        shown_value = shown(value) if isinstance(value, Integral) else repr(number)
         raise ValueError(
-            f'{where} is a non-finite number; write it as the string "NaN", '
+            f"{where} is a non-finite number or one beyond the float64 range, got "
+            f'{shown_value}; write a non-finite number as the string "NaN", '
             '"Infinity" or "-Infinity"'
         )
-    return value
+    return number
 
 
-def _array(value, where, n, element):
+def _list(value, where, n):
     if not isinstance(value, list):
         raise ValueError(f"{where} must be an array, got {_json_type(value)}")
     if len(value) != n:
         raise ValueError(
             f"{where} has {len(value)} entries, expected {n} (n_features_in)"
         )
-    return [element(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _array(value, where, n, element):
+    return [element(v, f"{where}[{i}]") for i, v in enumerate(_list(value, where, n))]
+
+
+# The arrays of a document are read at numpy's speed when every entry is valid
+# (a document of 2**20 features loads in seconds); the first invalid entry, if
+# any, is then found one entry at a time, for the message naming it.
 
 
 def _floats(value, where, n):
+    kinds = set(map(type, _list(value, where, n)))
+    if kinds <= {float, int, str}:
+        try:
+            array, spelled = _fast_floats(value, str in kinds)
+        except (KeyError, OverflowError):  # another string, a huge integer
+            pass
+        else:
+            # Only the strings may be non-finite.
+            if (np.isfinite(array) | spelled).all():
+                return array
     return np.array(_array(value, where, n, _float), dtype=np.float64)
 
 
+def _fast_floats(value, strings):
+    if not strings:
+        return np.array(value, dtype=np.float64), False
+    spelled = np.array([type(v) is str for v in value])
+    numbers = [_SPECIAL[v] if type(v) is str else v for v in value]
+    return np.array(numbers, dtype=np.float64), spelled
+
+
 def _counts(value, where, n, high=_INT64_MAX):
+    if set(map(type, _list(value, where, n))) <= {int}:
+        try:
+            array = np.array(value, dtype=np.int64)
+        except OverflowError:
+            array = None
+        if array is not None and ((array >= 0) & (array <= high)).all():
+            return array
     return np.array(
         _array(value, where, n, lambda v, w: _integer(v, w, 0, high)), dtype=np.int64
     )
@@ -523,8 +794,15 @@ def _require(ok, where, values, rule):
 
 
 def _decode_param(value, where):
-    if isinstance(value, list):
-        return tuple(_decode_param(v, f"{where}[{i}]") for i, v in enumerate(value))
+    if isinstance(value, list):  # a tuple of scalars, such as feature_range
+        return tuple(
+            _decode_scalar(v, f"{where}[{i}]", "a number or a string")
+            for i, v in enumerate(value)
+        )
+    return _decode_scalar(value, where, "a number, a string or an array of them")
+
+
+def _decode_scalar(value, where, expected):
     if isinstance(value, str):
         return _SPECIAL.get(value, value)
     if value is None or isinstance(value, bool | str):
@@ -534,8 +812,7 @@ def _decode_param(value, where):
     if isinstance(value, Real):
         return _float(value, where)
     raise ValueError(
-        f"{where} must be null, a boolean, a number, a string or an array of "
-        f"them, got {_json_type(value)}"
+        f"{where} must be null, a boolean, {expected}, got {_json_type(value)}"
     )
 
 
@@ -583,7 +860,10 @@ def _build(document):
     try:
         _check_params(estimator)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"params: {exc}") from None
+        # The estimator's message starts with the parameter's name.
+        name = next((key for key in keys if str(exc).startswith(f"{key} ")), None)
+        where = "params: " if name is None else "params."
+        raise ValueError(f"{where}{exc}") from None
     if document["fitted"] is None:
         return estimator
     _restore_fitted(estimator, document["fitted"], document["schema_version"])
@@ -602,7 +882,9 @@ def _restore_fitted(estimator, fitted, version):
     n = _integer(fitted["n_features_in"], "fitted.n_features_in", low=1)
     names = fitted["feature_names_in"]
     if names is not None:
-        names = _array(names, "fitted.feature_names_in", n, _feature_name)
+        where = "fitted.feature_names_in"
+        if not set(map(type, _list(names, where, n))) <= {str}:
+            names = _array(names, where, n, _feature_name)
     estimator.n_features_in_ = n
     if names is not None:
         estimator.feature_names_in_ = np.asarray(names, dtype=object)

@@ -1,11 +1,9 @@
 """StandardScaler: center each feature on its mean, divide by its standard deviation."""
 
-from numbers import Real
-
 import numpy as np
 
 from ._base import _ColumnScaler
-from ._validation import check_bool
+from ._validation import check_bool, check_real
 
 
 class StandardScaler(_ColumnScaler):
@@ -97,11 +95,9 @@ class StandardScaler(_ColumnScaler):
         super()._check_params()
         check_bool(self.with_mean, "with_mean")
         check_bool(self.with_std, "with_std")
-        ddof = self.ddof
-        if isinstance(ddof, bool) or not isinstance(ddof, Real) or not ddof >= 0:
-            raise ValueError(f"ddof must be a number >= 0, got {ddof!r}")
+        ddof = check_real(self.ddof, "ddof", "a number >= 0", lambda v: v >= 0)
         if not np.isfinite(ddof):
-            raise ValueError(f"ddof must be finite, got {ddof!r}")
+            raise ValueError(f"ddof must be finite, got {self.ddof!r}")
 
     def _statistics(self, stats):
         return {"mean_": stats.mean, "var_": stats.var(self.ddof)}

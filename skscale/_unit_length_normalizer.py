@@ -1,7 +1,5 @@
 """UnitLengthNormalizer: scale each sample (row) to unit norm."""
 
-from numbers import Real
-
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
@@ -12,6 +10,7 @@ from ._validation import (
     atomic_update,
     canonical_sparse,
     check_bool,
+    check_real,
     check_sample_weight,
     infinite_features,
     raise_if_infinite,
@@ -75,11 +74,11 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         norm = self.norm
         if isinstance(norm, str) and norm in _NAMED_NORMS:
             return _NAMED_NORMS[norm]
-        if isinstance(norm, Real) and not isinstance(norm, bool) and norm >= 1:
-            return float(norm)
-        raise ValueError(
-            f"norm must be 'l1', 'l2', 'max' or a number p >= 1 (numpy.inf "
-            f"included), got {norm!r}"
+        return check_real(
+            norm,
+            "norm",
+            "'l1', 'l2', 'max' or a number p >= 1 (numpy.inf included)",
+            lambda p: p >= 1,
         )
 
     def fit(self, X, y=None, sample_weight=None):

@@ -6,7 +6,7 @@ import threading
 import warnings
 import weakref
 from contextlib import contextmanager
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
@@ -150,7 +150,99 @@ def warn_outside(message, category=UserWarning):
 
 def check_bool(value, name):
     if not isinstance(value, bool | np.bool_):
-        raise ValueError(f"{name} must be a bool, got {value!r}")
+        raise ValueError(f"{name} must be a bool, got {shown(value)}")
+
+
+# Integers numpy computes with: a larger Python int becomes an object array,
+# on which a ufunc fails with a TypeError deep inside a fit.
+_INT64_LIMIT = 2**63
+
+
+def check_real(value, name, rule, accept):
+    """``value`` as a float, or a ValueError naming the parameter and the value.
+
+    ``value`` must be a real number (not a bool) for which ``accept(float(value))``
+    is true; an integer must also fit in 64 bits. The message reads
+    ``{name} must be {rule}, got {value}``.
+
+    Examples
+    --------
+    >>> from skscale._validation import check_real
+    >>> check_real(1, "ddof", "a number >= 0", lambda v: v >= 0)
+    1.0
+    >>> check_real(10**400, "ddof", "a number >= 0", lambda v: v >= 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: ddof must be a number >= 0, got an integer of 401 digits: \
+integers must fit in 64 bits
+    """
+    number = real_number(value)
+    if number is not None and accept(number):
+        return number
+    note = ": integers must fit in 64 bits" if wide_integer(value) else ""
+    raise ValueError(f"{name} must be {rule}, got {shown(value)}{note}")
+
+
+def real_number(value):
+    """``value`` as a float if it is a real number numpy computes with, else None.
+
+    Bools are not numbers here, nor are integers beyond 64 bits.
+    """
+    if (
+        not isinstance(value, Real)
+        or isinstance(value, bool | np.bool_)
+        or wide_integer(value)
+    ):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # a Fraction beyond the float64 range
+        return None
+
+
+def wide_integer(value):
+    """Whether ``value`` is an integer beyond 64 bits."""
+    return (
+        isinstance(value, Integral)
+        and not isinstance(value, bool)
+        and not -_INT64_LIMIT <= value < _INT64_LIMIT
+    )
+
+
+def shown(value):
+    """``repr(value)``, but an integer of more than 30 digits by its digit count.
+
+    Such an integer is unreadable in a message, and Python refuses to print
+    one of more than 4300 digits. A tuple or list shows its items so.
+
+    Examples
+    --------
+    >>> from skscale._validation import shown
+    >>> shown(2.5), shown(-(10**40)), shown((0, 10**50))
+    ('2.5', 'an integer of 41 digits', '(0, an integer of 51 digits)')
+    """
+    if isinstance(value, tuple | list) and any(map(_long_integer, value)):
+        items = ", ".join(_shown_item(item) for item in value)
+        return f"({items})" if isinstance(value, tuple) else f"[{items}]"
+    return _shown_item(value)
+
+
+def _long_integer(value):
+    return (
+        isinstance(value, Integral)
+        and not isinstance(value, bool)
+        and abs(int(value)) >= 10**30
+    )
+
+
+def _shown_item(value):
+    if not _long_integer(value):
+        return repr(value)
+    try:
+        digits = len(str(abs(int(value))))
+    except ValueError:  # beyond sys.get_int_max_str_digits()
+        digits = f"more than {sys.get_int_max_str_digits()}"
+    return f"an integer of {digits} digits"
 
 
 def check_sample_weight(sample_weight, n_samples, *, require_nonzero=False):

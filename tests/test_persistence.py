@@ -1,8 +1,13 @@
 """Saving estimators as JSON: exact round trips, strict checks, portable formulas."""
 
+import builtins
 import copy
+import errno
+import io
 import json
+import os
 import re
+import socket
 import sys
 import threading
 import warnings
@@ -18,6 +23,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import preprocessing
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import HashingVectorizer
 
 import skscale
 from skscale import (
@@ -29,7 +35,15 @@ from skscale import (
     UnitLengthNormalizer,
 )
 from skscale._affine import AffineMap
-from skscale._persistence import _CLASSES, dump, from_dict, load, to_dict
+from skscale._persistence import (
+    _CLASSES,
+    MAX_BYTES,
+    atomic_path,
+    dump,
+    from_dict,
+    load,
+    to_dict,
+)
 from skscale._stats import FeatureStats
 
 from .conftest import COLUMN_SCALERS, ESTIMATOR_NAMES, all_estimators
@@ -474,7 +488,7 @@ MALFORMED = {
         "with_mean must be a b",
     ),
     "param an object": ("standard", "params.ddof", {}, "params.ddof must be null, a"),
-    "bad norm": ("normalizer", "params.norm", "l3", "params: norm must be"),
+    "bad norm": ("normalizer", "params.norm", "l3", "params.norm must be"),
     "bad feature range": ("minmax", "params.feature_range", [1, 0], "feature_range mu"),
     "fitted not an object": ("standard", "fitted", [], "fitted must be a JSON object"),
     "unknown fitted key": ("normalizer", "fitted.stats", {}, "key 'stats' in fitted"),
@@ -531,6 +545,64 @@ MALFORMED = {
     "too many updates": ("running", M + "n_mean_updates.0", 4, "between 0 and 3"),
     "negative running std": ("running", M + "std.0", -1.0, r"std\[0\] must be finite"),
     "running mean changed": ("running", M + "mean.0", lambda v: v + 1, r"mean_\[0\]:"),
+    # Every invalid parameter is named by its path, whatever its type or size.
+    "huge ddof": (
+        "standard",
+        "params.ddof",
+        10**400,
+        r"params\.ddof must be a number >= 0, got an integer of 401 digits: "
+        "integers must fit in 64 bits",
+    ),
+    "ddof beyond 64 bits": ("standard", "params.ddof", 2**64, r"params\.ddof .*64 b"),
+    "huge norm": ("normalizer", "params.norm", 10**400, r"params\.norm must be 'l1'"),
+    "huge eps": ("running", "params.eps", -(10**400), r"params\.eps must be a fin"),
+    "huge momentum": ("running", "params.momentum", 10**400, r"params\.momentum mu"),
+    "huge batch size": ("running", "params.batch_size", 10**400, r"params\.batch_s"),
+    "huge range bound": (
+        "minmax",
+        "params.feature_range.1",
+        10**400,
+        r"params\.feature_range must be .*; integers must fit in 64 bits",
+    ),
+    "NaN ddof": ("standard", "params.ddof", "NaN", r"params\.ddof must be .*got nan"),
+    "NaN momentum": ("running", "params.momentum", "NaN", r"params\.momentum .*nan"),
+    "infinite eps": ("running", "params.eps", "Infinity", r"params\.eps .*got inf"),
+    "NaN norm": ("normalizer", "params.norm", "NaN", r"params\.norm must be"),
+    "copy a number": ("standard", "params.copy", 1, r"params\.copy must be a bool"),
+    "nested param": (
+        "minmax",
+        "params.feature_range.0",
+        [0],
+        r"params\.feature_range\[0\] must be null, a boolean, a number or a "
+        "string, got an array",
+    ),
+    "huge statistic": (
+        "standard",
+        S + "mean.0",
+        10**400,
+        r"fitted\.stats\.mean\[0\] is a non-finite number or one beyond the "
+        "float64 range, got an integer of 401 digits",
+    ),
+    "huge attribute": ("standard", A + "scale_.1", -(10**400), r"scale_\[1\] is a"),
+    "huge count": (
+        "standard",
+        S + "count.1",
+        10**400,
+        r"fitted\.stats\.count\[1\] must be an integer between 0 and 4, got an "
+        "integer of 401 digits",
+    ),
+    "huge n_rows": ("standard", S + "n_rows", 10**400, r"n_rows must be an integer b"),
+    "huge n_features_in": (
+        "standard",
+        "fitted.n_features_in",
+        10**400,
+        r"fitted\.n_features_in must be an integer below 2\*\*63, got an integer",
+    ),
+    "huge schema version": ("standard", "schema_version", 10**400, r"below 2\*\*63"),
+    "huge update count": ("running", M + "n_var_updates.1", 10**400, r"s\[1\] must"),
+    "string count": ("standard", S + "count.0", "NaN", r"count\[0\] must be an int"),
+    "boolean weight": ("standard", S + "weight.1", True, r"weight\[1\] must be a n"),
+    "number in names": ("standard", "fitted.feature_names_in.1", 2, r"in\[1\] must"),
 }
 
 
@@ -560,6 +632,20 @@ MALFORMED_FILES = {
     "not UTF-8": (b"\xff\xfe\x00\x80", "not a UTF-8 text file"),
     "an array": (b"[1, 2]", "must be a JSON object, got an array"),
     "a pickle": (b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94.", "not"),
+    "100,000 [": (b"[" * 100_000, "nested more than 64 levels deep at line 1 col"),
+    "deep objects": (b'{"a":\n' * 100_000, "more than 64 levels deep at line 65 col"),
+    "deep in a document": (
+        b'{"schema_version": 3, "class": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        "nested more than 64 levels deep at line 1 column 95",
+    ),
+    "integer of 5000 digits": (
+        b'{"schema_version": ' + b"1" * 5000 + b"}",
+        "not valid JSON: an integer of 5000 digits at line 1 column 20",
+    ),
+    "integer of 400 digits": (
+        json.dumps(to_dict(UnitLengthNormalizer())).replace('"l2"', "7" * 400).encode(),
+        r"params\.norm must be .*, got an integer of 400 digits",
+    ),
 }
 
 
@@ -659,3 +745,465 @@ def test_failed_dump_leaves_the_old_file(rng, tmp_path):
     dump(replacement, path)
     assert_identical(load(path), replacement)
     assert [p.name for p in tmp_path.iterdir()] == ["scaler.json"]
+
+
+# -- parameters: a document loads exactly what a fit accepts ----------------------
+
+# Values of every JSON type and size, tried for every parameter of every estimator.
+PARAM_VALUES = {
+    "10**400": 10**400,
+    "-10**400": -(10**400),
+    "2**64": 2**64,
+    "2**63-1": 2**63 - 1,
+    "1e308": 1e308,
+    "-1": -1,
+    "0": 0,
+    "0.5": 0.5,
+    "1": 1,
+    "3": 3,
+    "NaN": "NaN",
+    "Infinity": "Infinity",
+    "l2": "l2",
+    "true": True,
+    "null": None,
+    "[0, 1]": [0, 1],
+    "[0, 10**400]": [0, 10**400],
+}
+PARAMS = [
+    (name, key)
+    for name in ESTIMATOR_NAMES
+    for key in getattr(skscale, name)().get_params()
+]
+
+
+def python_value(value):
+    """The Python value a JSON parameter stands for (docs/persistence.md)."""
+    if isinstance(value, list):
+        return tuple(value)
+    return {"NaN": np.nan, "Infinity": np.inf}.get(value, value)
+
+
+@pytest.mark.parametrize("name, key", PARAMS, ids=[f"{n}.{k}" for n, k in PARAMS])
+@pytest.mark.parametrize("value", PARAM_VALUES.values(), ids=PARAM_VALUES.keys())
+def test_a_document_loads_exactly_the_parameters_a_fit_accepts(name, key, value, rng):
+    X = data(rng)
+    estimator = getattr(skscale, name)(**{key: python_value(value)})
+    document = to_dict(getattr(skscale, name)())
+    document["params"][key] = value
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # ddof above the weight
+            estimator.fit(X)
+    except ValueError as exc:
+        assert str(exc).startswith(key)
+        with pytest.raises(ValueError, match=rf"params\.{key}(\[\d\])? must be"):
+            from_dict(document)
+    else:
+        loaded = from_dict(document)
+        assert to_dict(loaded)["params"][key] == value
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            assert same_bits(loaded.fit(X).transform(X), estimator.transform(X))
+
+
+# The parameters that take a number, by estimator: every other one is a bool.
+NUMERIC_PARAMS = {
+    "MaxAbsScaler": [],
+    "MeanNormalizationScaler": [],
+    "MinMaxScaler": ["feature_range"],
+    "MiniBatchStandardizer": ["momentum", "batch_size", "ddof", "eps"],
+    "StandardScaler": ["ddof"],
+    "UnitLengthNormalizer": ["norm"],
+}
+
+
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
+def test_every_numeric_parameter_is_in_the_table(name):
+    params = getattr(skscale, name)().get_params()
+    numeric = [key for key, value in params.items() if not isinstance(value, bool)]
+    assert sorted(numeric) == sorted(NUMERIC_PARAMS[name])
+
+
+@pytest.mark.parametrize(
+    "name, key",
+    [(name, key) for name, keys in NUMERIC_PARAMS.items() for key in keys],
+)
+@pytest.mark.parametrize(
+    "huge", [10**400, -(10**400), 2**64], ids=["10**400", "-10**400", "2**64"]
+)
+def test_a_huge_integer_parameter_is_refused_naming_it(name, key, huge, rng):
+    # Python ints beyond 64 bits made numpy fail inside the fit, with a TypeError
+    # ("ufunc 'isfinite' not supported") or an OverflowError.
+    value = (0, huge) if key == "feature_range" else huge
+    estimator = getattr(skscale, name)(**{key: value})
+    with pytest.raises(
+        ValueError,
+        match=rf"^{key} must be .*, got .*[:;] integers must fit in 64 bits$",
+    ):
+        estimator.fit(data(rng))
+
+
+def nested(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_a_deeply_nested_parameter_is_a_value_error():
+    document = to_dict(StandardScaler())
+    document["params"]["ddof"] = nested(100_000)
+    with pytest.raises(ValueError, match=r"params\.ddof\[0\] must be null, a boolean"):
+        from_dict(document)
+
+
+# -- reading files ----------------------------------------------------------------
+
+
+def saved(tmp_path, rng, name="scaler.json"):
+    """A fitted estimator and the file it was dumped to."""
+    original = fit_in_batches(
+        MiniBatchStandardizer(momentum=0.1), data(rng, kind="dataframe")
+    )
+    path = tmp_path / name
+    dump(original, path)
+    return original, path
+
+
+OPEN_MODES = {
+    "text": {"mode": "r", "encoding": "utf-8"},
+    "binary": {"mode": "rb"},
+    "unbuffered": {"mode": "rb", "buffering": 0},
+}
+
+
+@pytest.mark.parametrize("how", OPEN_MODES.values(), ids=OPEN_MODES.keys())
+def test_load_reads_an_open_file(how, rng, tmp_path):
+    # load(open(path)) raised TypeError.
+    original, path = saved(tmp_path, rng)
+    with open(path, **how) as file:
+        assert_identical(load(file), original)
+        assert not file.closed
+
+
+@pytest.mark.parametrize("kind", ["bytes", "text"])
+def test_load_reads_a_file_object_from_where_it_stands(kind, rng, tmp_path):
+    original, path = saved(tmp_path, rng)
+    content = b"header\n" + path.read_bytes()
+    file = io.BytesIO(content) if kind == "bytes" else io.StringIO(content.decode())
+    file.readline()
+    assert_identical(load(file), original)
+
+
+def test_load_reads_a_pipe_given_as_a_file_object(rng, tmp_path):
+    original, path = saved(tmp_path, rng)
+    content = path.read_bytes()
+    read_end, write_end = os.pipe()
+
+    def write():
+        with open(write_end, "wb") as pipe:
+            pipe.write(content)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    with open(read_end, "rb") as pipe:
+        loaded = load(pipe)
+    writer.join()
+    assert_identical(loaded, original)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b'{"class": "pickle.loads"}', "missing key 'schema_version'"),
+        (b"[" * 100_000, "nested more than 64 levels deep"),
+        (b"\xff", "not a UTF-8 text file"),
+    ],
+    ids=["document", "nesting", "encoding"],
+)
+def test_errors_from_a_file_object_name_it(content, message, tmp_path):
+    path = tmp_path / "scaler.json"
+    path.write_bytes(content)
+    with open(path, "rb") as file, pytest.raises(ValueError, match=message) as error:
+        load(file)
+    assert str(error.value).startswith(f"{path}: ")
+    with pytest.raises(ValueError, match=rf"^<BytesIO>: .*{message}"):
+        load(io.BytesIO(content))
+
+
+@pytest.mark.parametrize("source", [b"{}", 3, None, ["scaler.json"]], ids=repr)
+def test_load_refuses_what_is_neither_a_path_nor_a_file(source):
+    with pytest.raises(TypeError, match="load takes the path of a file"):
+        load(source)
+
+
+def never_opened(monkeypatch, folder):
+    """From now on, fail at once if a path under ``folder`` is opened."""
+    root = os.path.abspath(folder)
+
+    def guard(real):
+        def opener(file, *args, **kwargs):
+            if isinstance(file, str | bytes | os.PathLike) and os.path.abspath(
+                os.fsdecode(file)
+            ).startswith(root):
+                raise AssertionError(f"{file} was opened")
+            return real(file, *args, **kwargs)
+
+        return opener
+
+    monkeypatch.setattr(builtins, "open", guard(builtins.open))
+    monkeypatch.setattr(os, "open", guard(os.open))
+
+
+DEVICES = {"link to /dev/zero": "/dev/zero", "link to /dev/null": "/dev/null"}
+SPECIAL = {
+    "directory": "a directory",
+    "FIFO": r"a FIFO \(named pipe\)",
+    "link to /dev/zero": "a character device",
+    "link to /dev/null": "a character device",
+    "socket": "a socket",
+}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX file types")
+@pytest.mark.parametrize("kind, described", SPECIAL.items(), ids=SPECIAL.keys())
+def test_a_path_that_is_not_a_regular_file_is_refused_unopened(
+    kind, described, tmp_path, monkeypatch
+):
+    # A FIFO blocked load forever and /dev/zero was read until memory ran out.
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "special.json"
+    server = None
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "FIFO":
+        os.mkfifo(path)
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(path.name)  # relative: an absolute one may be too long
+    else:
+        os.symlink(DEVICES[kind], path)
+    never_opened(monkeypatch, tmp_path)
+    raised = []
+
+    def run():
+        try:
+            load(path)
+        except BaseException as exc:
+            raised.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    if server is not None:
+        server.close()
+    assert not worker.is_alive(), "load blocked"
+    (error,) = raised
+    assert isinstance(error, ValueError), error
+    assert re.match(
+        rf"{re.escape(str(path))}: not a regular file but {described}", str(error)
+    )
+
+
+def test_a_file_over_the_limit_is_refused_unopened(tmp_path, monkeypatch):
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:
+        f.truncate(MAX_BYTES + 1)  # sparse: no disk space used
+    never_opened(monkeypatch, tmp_path)
+    with pytest.raises(
+        ValueError, match=f"{MAX_BYTES + 1} bytes, more than max_bytes={MAX_BYTES} "
+    ):
+        load(path)
+
+
+class Endless(io.RawIOBase):
+    """A stream of spaces without end, counting what it gives."""
+
+    def __init__(self):
+        self.given = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        buffer[:] = b" " * len(buffer)
+        self.given += len(buffer)
+        return len(buffer)
+
+
+def test_a_file_object_is_read_up_to_the_limit_plus_one_byte():
+    stream = Endless()
+    with pytest.raises(ValueError, match=r"^<Endless>: more than max_bytes=1000 bytes"):
+        load(stream, max_bytes=1000)
+    assert stream.given == 1001
+
+
+@pytest.mark.parametrize("max_bytes", [-1, 1.5, "100", True])
+def test_max_bytes_must_be_an_int(max_bytes):
+    with pytest.raises(ValueError, match="max_bytes must be None or an int >= 0"):
+        load(io.BytesIO(b"{}"), max_bytes=max_bytes)
+
+
+def test_the_limit_counts_the_bytes_of_text(rng, tmp_path):
+    original, path = saved(tmp_path, rng)
+    text = path.read_text(encoding="utf-8").replace('"0.1.0"', '"0.1.0-é"')
+    size = len(text.encode("utf-8"))
+    assert size == len(text) + 1
+    with pytest.raises(
+        ValueError, match=f"{size} bytes, more than max_bytes={size - 1}"
+    ):
+        load(io.StringIO(text), max_bytes=size - 1)
+    assert_identical(load(io.StringIO(text), max_bytes=size), original)
+    assert_identical(load(io.StringIO(text), max_bytes=None), original)
+
+
+def test_the_limit_refuses_a_file_one_byte_over_it(rng, tmp_path):
+    original, path = saved(tmp_path, rng)
+    size = path.stat().st_size
+    assert_identical(load(path, max_bytes=size), original)
+    with pytest.raises(
+        ValueError, match=f"{size} bytes, more than max_bytes={size - 1}"
+    ):
+        load(path, max_bytes=size - 1)
+    with (
+        open(path, "rb") as file,
+        pytest.raises(ValueError, match=f"max_bytes={size - 1}"),
+    ):
+        load(file, max_bytes=size - 1)
+
+
+def test_brackets_and_escapes_inside_strings_do_not_nest(rng):
+    names = ["[" * 100, "{" * 100 + '"', 'a\\"' + "[" * 70, "\\" * 3 + "]"]
+    X = pd.DataFrame(data(rng, kind="array")[:, :1].repeat(4, axis=1), columns=names)
+    original = StandardScaler().fit(X)
+    text = json.dumps(to_dict(original))
+    assert text.count("[") > 64
+    assert_identical(load(io.StringIO(text)), original)
+
+
+def test_default_limit_admits_a_hashing_vectorizer_document(tmp_path):
+    texts = [
+        "the quick brown fox jumps over the lazy dog",
+        "every byte it does not scale comes back as it was",
+        "a scaler fitted on hashed words",
+    ] * 5
+    X = HashingVectorizer().fit_transform(texts)
+    assert X.shape[1] == 2**20
+    scaler = MaxAbsScaler().fit(X)
+    path = tmp_path / "hashed.json"
+    dump(scaler, path)
+    assert path.stat().st_size < MAX_BYTES
+    loaded = load(path)
+    assert same_bits(loaded.scale_, scaler.scale_)
+    assert (loaded.transform(X) != scaler.transform(X)).nnz == 0
+
+
+def widest(document):
+    """``document`` with every per-feature number as long as JSON writes one."""
+    document = copy.deepcopy(document)
+    for group in ("attributes", "stats", "minibatch"):
+        for key, values in document["fitted"].get(group, {}).items():
+            if isinstance(values, list):
+                document["fitted"][group][key] = [
+                    2**63 - 1 if isinstance(v, int) else -2.2250738585072014e-308
+                    for v in values
+                ]
+    return document
+
+
+@estimators(ESTIMATORS)
+def test_default_limit_admits_any_document_of_2_20_features(estimator, rng):
+    # Sizes with one and two features, every number at its widest (24 characters
+    # for a float, 19 digits for a count) and a 15-character name per feature,
+    # extrapolated to 2**20 features, with a margin of a quarter.
+    def size(n_features):
+        X = pd.DataFrame(
+            data(rng, kind="array")[:, :n_features],
+            columns=[f"feature_{j:07d}" for j in range(n_features)],
+        )
+        return len(json.dumps(widest(to_dict(clone(estimator).fit(X)))))
+
+    one, two = size(1), size(2)
+    assert one + (2**20 - 1) * (two - one) <= MAX_BYTES / 1.25
+
+
+# -- temporary files ---------------------------------------------------------------
+
+
+def name_max(folder):
+    return os.pathconf(folder, "PC_NAME_MAX")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "s" * 236 + ".json",
+        "s" * 245 + ".json",
+        "s" * 250 + ".json",
+        "é" * 125 + ".json",
+    ],
+    ids=["241 bytes", "250 bytes", "255 bytes", "255 bytes of UTF-8"],
+)
+def test_dump_writes_a_name_as_long_as_the_file_system_allows(name, rng, tmp_path):
+    # The temporary name added 15 bytes to the final one: ENAMETOOLONG above 240.
+    if len(name.encode()) > name_max(tmp_path):
+        pytest.skip("a file system with shorter names")
+    original, path = saved(tmp_path, rng, name=name)
+    assert os.listdir(tmp_path) == [name]
+    assert_identical(load(path), original)
+
+
+def test_a_name_beyond_the_file_system_limit_is_refused_at_once(rng, tmp_path):
+    name = "s" * (name_max(tmp_path) + 1)
+    with pytest.raises(OSError) as error:
+        dump(StandardScaler(), tmp_path / name)
+    assert error.value.errno == errno.ENAMETOOLONG
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_temporary_file_is_hidden_short_and_beside_the_target(tmp_path):
+    target = tmp_path / ("t" * 250)
+    with atomic_path(target) as temporary:
+        folder, name = os.path.split(temporary)
+        assert folder == str(tmp_path)
+        assert name.startswith(".") and name.endswith(".tmp") and len(name) <= 32
+        assert os.listdir(tmp_path) == [name]
+        Path(temporary).write_text("new")
+    assert os.listdir(tmp_path) == [target.name]
+    assert target.read_text() == "new"
+
+
+class Stop(BaseException):
+    """Neither an Exception nor a KeyboardInterrupt or SystemExit."""
+
+
+@pytest.mark.parametrize(
+    "exception",
+    [
+        ValueError,
+        OSError,
+        MemoryError,
+        KeyboardInterrupt,
+        SystemExit,
+        GeneratorExit,
+        Stop,
+    ],
+)
+def test_atomic_path_removes_its_file_whatever_is_raised(exception, tmp_path):
+    target = tmp_path / "scaler.json"
+    target.write_text("old")
+    with pytest.raises(exception), atomic_path(target) as temporary:
+        Path(temporary).write_text("half written")
+        assert len(os.listdir(tmp_path)) == 2
+        raise exception()
+    assert os.listdir(tmp_path) == ["scaler.json"]
+    assert target.read_text() == "old"
+
+
+def test_atomic_path_removes_its_file_when_the_rename_fails(tmp_path):
+    target = tmp_path / "taken"
+    (target / "inside").mkdir(parents=True)
+    with pytest.raises(OSError), atomic_path(target) as temporary:
+        Path(temporary).write_text("new")
+    assert os.listdir(tmp_path) == ["taken"]
+    assert os.listdir(target) == ["inside"]
