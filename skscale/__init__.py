@@ -8,8 +8,7 @@ from ._minibatch_standardizer import MiniBatchStandardizer
 from ._persistence import dump, from_dict, load, to_dict
 from ._standard_scaler import StandardScaler
 from ._unit_length_normalizer import UnitLengthNormalizer
-
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 __all__ = [
     "MaxAbsScaler",

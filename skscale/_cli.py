@@ -52,6 +52,7 @@ from ._persistence import _check_params as check_params
 from ._persistence import _public_arrays, atomic_path, dump, load
 from ._standard_scaler import StandardScaler
 from ._unit_length_normalizer import UnitLengthNormalizer
+from ._version import __version__
 
 SCALERS = {
     "standard": StandardScaler,
@@ -141,8 +142,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser():
-    from . import __version__
-
     parser = _Parser(
         prog="skscale",
         description="Compare feature scalers, and fit and apply them to CSV or "
@@ -873,9 +872,9 @@ def _fit(args):
 
 
 def _load_scaler(path):
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise ValueError(f"no such scaler file: {path!r}")
-    return load(path)
+    return load(path)  # refuses what is not a regular file, saying what it is
 
 
 def _transform(args):
