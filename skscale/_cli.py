@@ -603,6 +603,13 @@ def _csv_sink(kind, path, reader, positions):
 
             yield write
         return
+    repeated = sorted({name for name in reader.names if reader.names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"{reader.where(1)}: the header repeats {', '.join(map(repr, repeated))}, "
+            "and a Parquet file cannot hold two columns of one name; write CSV "
+            "(-o OUT.csv), which keeps the header as it is"
+        )
     pa, pq = import_pyarrow()
     state = {}
 

@@ -61,6 +61,7 @@ def write_files(folder):
         (folder / name).write_bytes(content)
     (folder / "a_folder").mkdir()
     dump(MinMaxScaler().fit(frame), folder / "fitted.json")
+    dump(MinMaxScaler().fit(frame[["b"]]), folder / "fitted_b.json")
     dump(StandardScaler().fit(frame.to_numpy()), folder / "unnamed.json")
     dump(StandardScaler(), folder / "unfitted.json")
     dump(StandardScaler().fit(pd.DataFrame({"zz": [1.0, 2.0]})), folder / "other.json")
@@ -223,6 +224,9 @@ CASES = {
     "transform ragged row": (["transform", "{many.csv}", "--scaler",
                               "{fitted.json}", "-o", "{out}.csv"],
                              r"many\.csv, line 3: too many fields"),
+    "Parquet output of repeated names": (["transform", "{repeated.csv}", "--scaler",
+                                          "{fitted_b.json}", "-o", "{out}.parquet"],
+                                         r"a Parquet file cannot hold two columns"),
     "transform output format": (["transform", "{good.csv}", "--scaler",
                                  "{fitted.json}", "-o", "{out}.txt"],
                                 r"cannot tell the format"),
