@@ -13,11 +13,13 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from . import _dask
 from ._affine import AffineMap
 from ._dask import is_dask_collection
+from ._locks import atomic_update, lock_of
 from ._stats import FeatureStats
+from ._transform_driver import transform_dense, wrap_like_transform_output
 from ._validation import (
-    atomic_update,
     canonical_sparse,
     check_bool,
     check_sample_weight,
@@ -25,10 +27,8 @@ from ._validation import (
     infinite_features,
     raise_if_infinite,
     sparse_columns,
-    transform_dense,
     validate_x,
     warn_outside,
-    wrap_like_transform_output,
 )
 
 # Centers at least this large may make x - center overflow (see _set_transform).
@@ -46,6 +46,12 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     # Whether they need each feature's minimum and maximum: the scalers built on
     # the moments alone skip those two passes.
     _extrema = True
+
+    # Whether ``scale_`` multiplies (MinMaxScaler, as in scikit-learn) rather
+    # than divides; a saved document's ``scale_`` is checked accordingly.
+    _scale_multiplies = False
+    # A saved document holds the statistics and the public arrays (see _get_state).
+    _saves_statistics = True
 
     def _check_params(self):
         """Raise ValueError naming any invalid parameter."""
@@ -171,8 +177,6 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return False
 
     def _partial_fit_dask(self, X, sample_weight, reset):
-        from . import _dask
-
         in_order = self._blocks_in_order()
         stats, names, n_features = _dask.statistics(
             X, sample_weight, self._moments, self._extrema, in_order=in_order
@@ -263,6 +267,56 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tuple(
             getattr(self, name) for name in self._applied_params + self._learned_params
         )
+
+    # -- state, for persistence --------------------------------------------------
+
+    def _state_fields(self):
+        """The sections of fitted state this class saves besides its statistics.
+
+        A dict ``{section: {field: kind}}``, the kinds read by
+        :mod:`skscale._persistence`: ``"batches"`` (an integer >= 1), ``"updates"``
+        (per-feature counts up to the section's ``n_batches_seen``) and
+        ``"floats"`` (per-feature float64).
+        """
+        return {}
+
+    def _get_state(self):
+        """The fitted state a document holds: statistics, public arrays, sections.
+
+        Taken under the lock of fit and partial_fit, so that it is one state even
+        while another thread trains the estimator; raises ValueError (asking for
+        a refit) if parameters set after the fit changed what was learned.
+        """
+        with lock_of(self):
+            self._fitted_map()
+            return {
+                "stats": self.stats_,
+                "attributes": self._public_arrays(),
+                **self._state_sections(),
+            }
+
+    def _state_sections(self):
+        """The values of :meth:`_state_fields`, by section and field."""
+        return {}
+
+    def _set_state(self, stats, sections):
+        """Become the fitted estimator of ``stats`` and the saved ``sections``.
+
+        Raises ValueError naming a field (``section.field``) whose value
+        contradicts the others.
+        """
+        self._set_fitted(stats)
+
+    def _public_arrays(self):
+        """The per-feature arrays a user reads (``mean_``, ``scale_``, ...), by name."""
+        return {
+            key: value
+            for key, value in vars(self).items()
+            if key.endswith("_")
+            and not key.startswith("_")
+            and key != "feature_names_in_"
+            and isinstance(value, np.ndarray)
+        }
 
     def _fitted_map(self):
         """The fitted map, derived anew if a parameter that applies it changed.
@@ -426,8 +480,6 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _apply(self, X, copy, inverse, check_names=True):
         if is_dask_collection(X):
-            from . import _dask
-
             # The blocks are transformed later, maybe on other threads: give
             # them this moment's fitted map, whatever a later fit does.
             self._fitted_map()

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ._base import _ColumnScaler
 from ._cli_common import (
     DATA_SUFFIXES,
     about,
@@ -44,23 +43,21 @@ from ._csv import (
     records,
     rewrite,
 )
-from ._max_abs_scaler import MaxAbsScaler
-from ._mean_normalization_scaler import MeanNormalizationScaler
-from ._min_max_scaler import MinMaxScaler
-from ._minibatch_standardizer import MiniBatchStandardizer
-from ._persistence import _check_params as check_params
-from ._persistence import _public_arrays, atomic_path, dump, load
-from ._standard_scaler import StandardScaler
-from ._unit_length_normalizer import UnitLengthNormalizer
+from ._persistence import atomic_path, dump, load, to_dict
+from ._registry import estimators
 from ._version import __version__
 
+# The command line's short name of each estimator of the registry.
+_SHORT_NAMES = {
+    "StandardScaler": "standard",
+    "MinMaxScaler": "minmax",
+    "MeanNormalizationScaler": "meannorm",
+    "MaxAbsScaler": "maxabs",
+    "MiniBatchStandardizer": "minibatch",
+    "UnitLengthNormalizer": "unitlength",
+}
 SCALERS = {
-    "standard": StandardScaler,
-    "minmax": MinMaxScaler,
-    "meannorm": MeanNormalizationScaler,
-    "maxabs": MaxAbsScaler,
-    "minibatch": MiniBatchStandardizer,
-    "unitlength": UnitLengthNormalizer,
+    _SHORT_NAMES.get(name, name.lower()): cls for name, cls in estimators().items()
 }
 DEFAULT_CHUNKSIZE = 100_000
 
@@ -851,7 +848,7 @@ def _make_scaler(args):
         params[name] = value
     scaler.set_params(**params)
     try:
-        check_params(scaler)
+        scaler._check_params()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"--param: {exc}") from None
     return scaler
@@ -921,13 +918,14 @@ def _inspect(args):
     n = scaler.n_features_in_
     names = getattr(scaler, "feature_names_in_", None)
     names = [f"x{j}" for j in range(n)] if names is None else [str(s) for s in names]
-    if not isinstance(scaler, _ColumnScaler):
+    fitted = to_dict(scaler)["fitted"]
+    if "stats" not in fitted:
         print(f"stateless; fitted on {n} features: {', '.join(names)}")
         return 0
     batches = getattr(scaler, "n_batches_seen_", None)
     batches = "" if batches is None else f" in {batches} batches"
     print(f"fitted on {scaler.n_samples_seen_} rows{batches}, {n} features")
-    arrays = {"count": scaler.stats_.count, **_public_arrays(scaler)}
+    arrays = {"count": fitted["stats"]["count"], **fitted["attributes"]}
     header = ["feature", *arrays]
     rows = [
         [name, *(_cell(values[j]) for values in arrays.values())]
@@ -938,8 +936,8 @@ def _inspect(args):
 
 
 def _cell(value):
-    if isinstance(value, np.integer):
-        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
     return repr(float(value))
 
 

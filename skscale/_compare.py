@@ -23,6 +23,7 @@ from ._cli_common import (
 )
 from ._csv import read_frame
 from ._persistence import atomic_path
+from ._registry import estimators
 
 TASKS = ("classification", "regression")
 MODELS = ("logistic", "ridge", "svm", "knn")
@@ -150,15 +151,7 @@ def make_cv(k, task):
 
 def scalings():
     """What ``compare`` tries: no scaling, then every public skscale estimator."""
-    from sklearn.base import BaseEstimator
-
-    import skscale
-
-    public = (getattr(skscale, name) for name in skscale.__all__)
-    classes = [c for c in public if isinstance(c, type)]
-    classes = [c for c in classes if issubclass(c, BaseEstimator)]
-    classes.sort(key=lambda cls: cls.__name__)
-    return ["passthrough", *(cls() for cls in classes)]
+    return ["passthrough", *(cls() for cls in estimators().values())]
 
 
 def plot_formats():

@@ -1,10 +1,12 @@
 """Dask collections: block statistics from the core, merged in a tree; lazy transforms.
 
-Imported only when an estimator meets a Dask collection, so that skscale itself
-never imports dask. A collection is read as blocks of rows (the chunks of a Dask
-array, the partitions of a Dask DataFrame); each block is summarised by the same
-statistics core as in-memory data, in one task, and the summaries are merged
-pairwise in a tree of tasks, all in a single compute.
+The one door between the estimators and Dask: they import this module, and it
+imports dask only inside the functions that meet a Dask collection, so that
+``import skscale`` never imports dask (a test says so). A collection is read
+as blocks of rows (the chunks of a Dask array, the partitions of a Dask
+DataFrame); each block is summarised by the same statistics core as in-memory
+data, in one task, and the summaries are merged pairwise in a tree of tasks,
+all in a single compute.
 """
 
 import numpy as np
@@ -37,6 +39,13 @@ def _dask():
 
 def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "map_partitions")
+
+
+def check_input(estimator, X, reset):
+    """Check a collection's width and names against ``estimator``; compute nothing."""
+    _dask()
+    _, names, n_features = _row_blocks(X)
+    check_features(estimator, names, n_features, reset)
 
 
 def _row_blocks(X):

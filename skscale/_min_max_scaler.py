@@ -84,6 +84,8 @@ class MinMaxScaler(_ColumnScaler):
         self.clip = clip
         self.copy = copy
 
+    _scale_multiplies = True
+
     def _check_params(self):
         super()._check_params()
         check_bool(self.clip, "clip")

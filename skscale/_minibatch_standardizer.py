@@ -6,9 +6,10 @@ import numpy as np
 
 from ._base import _ColumnScaler
 from ._dask import is_dask_collection
+from ._locks import atomic_update
 from ._parallel import map_blocks
 from ._stats import FeatureStats, observed_counts
-from ._validation import atomic_update, check_bool, check_real, raise_if_infinite
+from ._validation import check_bool, check_real, raise_if_infinite
 
 
 class MiniBatchStandardizer(_ColumnScaler):
@@ -309,6 +310,61 @@ class MiniBatchStandardizer(_ColumnScaler):
             n_batches += self.n_batches_seen_
         self._n_updates, self.n_batches_seen_ = moves, n_batches
 
+    def _state_fields(self):
+        fields = {
+            "n_batches_seen": "batches",
+            "n_mean_updates": "updates",
+            "n_var_updates": "updates",
+        }
+        if self.momentum is not None:
+            fields.update(mean="floats", std="floats")
+        return {"minibatch": fields}
+
+    def _state_sections(self):
+        section = {
+            "n_batches_seen": self.n_batches_seen_,
+            "n_mean_updates": self._n_updates[0],
+            "n_var_updates": self._n_updates[1],
+        }
+        if self.momentum is not None:
+            section.update(mean=self.mean_, std=self._std)
+        return {"minibatch": section}
+
+    def _set_state(self, stats, sections):
+        section = sections["minibatch"]
+        n_mean, n_var = section["n_mean_updates"], section["n_var_updates"]
+        _require(
+            (n_mean > 0) == (stats.count > 0),
+            "minibatch.n_mean_updates",
+            n_mean,
+            "must be > 0 exactly where stats.count is",
+        )
+        _require(
+            n_var <= n_mean,
+            "minibatch.n_var_updates",
+            n_var,
+            "must be <= n_mean_updates",
+        )
+        if self.momentum is None:
+            self._set_fitted(stats)
+        else:
+            mean, std = section["mean"], section["std"]
+            _require(
+                (n_mean == 0) | np.isfinite(mean),
+                "minibatch.mean",
+                mean,
+                "must be finite where n_mean_updates > 0",
+            )
+            _require(
+                np.isfinite(std) & (std >= 0),
+                "minibatch.std",
+                std,
+                "must be finite and >= 0",
+            )
+            self._set_running(stats, mean, std)
+        self.n_batches_seen_ = section["n_batches_seen"]
+        self._n_updates = np.stack([n_mean, n_var])
+
     def _set_running(self, stats, mean, std):
         """Store running statistics (and the exact ones beside them)."""
         self.stats_ = stats
@@ -378,6 +434,15 @@ class MiniBatchStandardizer(_ColumnScaler):
 
     def _centers(self):
         return True
+
+
+def _require(ok, field, values, rule):
+    """Raise ValueError naming the first feature where ``ok`` fails, and its value."""
+    if not np.all(ok):
+        i = int(np.flatnonzero(~np.asarray(ok))[0])
+        integers = np.issubdtype(np.asarray(values).dtype, np.integer)
+        value = int(values[i]) if integers else float(values[i])
+        raise ValueError(f"{field}[{i}] {rule}, got {value!r}")
 
 
 def _blend_std(running, batch, alpha):

@@ -24,30 +24,13 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ._base import _ColumnScaler
-from ._max_abs_scaler import MaxAbsScaler
-from ._mean_normalization_scaler import MeanNormalizationScaler
-from ._min_max_scaler import MinMaxScaler
-from ._minibatch_standardizer import MiniBatchStandardizer
-from ._standard_scaler import StandardScaler
+from ._locks import lock_of
+from ._registry import estimators
 from ._stats import FeatureStats
-from ._unit_length_normalizer import UnitLengthNormalizer
-from ._validation import _lock_of, check_bool, shown
+from ._validation import shown
+from ._version import __version__
 
 SCHEMA_VERSION = 3
-
-# The only classes a document may name. Nothing else is ever built or imported.
-_CLASSES = {
-    cls.__name__: cls
-    for cls in (
-        MaxAbsScaler,
-        MeanNormalizationScaler,
-        MinMaxScaler,
-        MiniBatchStandardizer,
-        StandardScaler,
-        UnitLengthNormalizer,
-    )
-}
 
 _TOP_KEYS = ("schema_version", "skscale_version", "class", "params", "fitted")
 _STATS_ARRAYS = ("count", "weight", "mean", "std0", "min", "max")
@@ -107,24 +90,21 @@ def to_dict(estimator):
     """
     cls = type(estimator)
     name = cls.__name__
-    if _CLASSES.get(name) is not cls:
+    classes = estimators()
+    if classes.get(name) is not cls:
         raise TypeError(
-            f"to_dict saves skscale estimators only ({', '.join(_CLASSES)}), "
+            f"to_dict saves skscale estimators only ({', '.join(classes)}), "
             f"got {cls.__module__}.{cls.__qualname__}"
         )
-    from . import __version__
-
     # Under the lock that fit and partial_fit take: a consistent snapshot even
     # while another thread trains the estimator.
-    with _lock_of(estimator):
-        if isinstance(estimator, _ColumnScaler) and hasattr(estimator, "_map"):
+    with lock_of(estimator):
+        try:
             # Parameters set after the fit: the map is derived anew, or a
             # refit is asked for (a document must describe a fitted map).
-            try:
-                estimator._fitted_map()
-            except ValueError as exc:
-                raise ValueError(f"cannot save {estimator!r}: {exc}") from None
-        document = _describe(estimator, name, __version__)
+            document = _describe(estimator, name, __version__)
+        except ValueError as exc:
+            raise ValueError(f"cannot save {estimator!r}: {exc}") from None
     # Write nothing that cannot be read back.
     try:
         from_dict(document)
@@ -573,6 +553,10 @@ def _encode_ints(values):
     return [int(v) for v in np.asarray(values).tolist()]
 
 
+# How each kind of an estimator's own state field (see _state_fields) is written.
+_ENCODERS = {"batches": int, "updates": _encode_ints, "floats": _encode_floats}
+
+
 def _encode_param(value, name):
     if value is None or isinstance(value, str):
         return value
@@ -590,48 +574,31 @@ def _encode_param(value, name):
     )
 
 
-def _public_arrays(estimator):
-    """The per-feature arrays a user reads (``mean_``, ``scale_``, ...), by name."""
-    return {
-        key: value
-        for key, value in vars(estimator).items()
-        if key.endswith("_")
-        and not key.startswith("_")
-        and key != "feature_names_in_"
-        and isinstance(value, np.ndarray)
-    }
-
-
 def _encode_fitted(estimator):
     names = getattr(estimator, "feature_names_in_", None)
     fitted = {
         "n_features_in": int(estimator.n_features_in_),
         "feature_names_in": None if names is None else [str(n) for n in names],
     }
-    if not isinstance(estimator, _ColumnScaler):
-        return fitted
-    stats = estimator.stats_
-    fitted["attributes"] = {
-        key: _encode_floats(value) for key, value in _public_arrays(estimator).items()
-    }
-    fitted["stats"] = {
-        "n_rows": int(stats.n_rows),
-        "moments": int(stats.moments),
-        "extrema": bool(stats.extrema),
-        "count": _encode_ints(stats.count),
-        **{key: _encode_floats(getattr(stats, key)) for key in _STATS_ARRAYS[1:]},
-        "residual": _encode_floats(stats.residual),
-    }
-    if isinstance(estimator, MiniBatchStandardizer):
-        n_updates = np.asarray(estimator._n_updates)
-        fitted["minibatch"] = {
-            "n_batches_seen": int(estimator.n_batches_seen_),
-            "n_mean_updates": _encode_ints(n_updates[0]),
-            "n_var_updates": _encode_ints(n_updates[1]),
+    state = estimator._get_state()
+    if "stats" in state:
+        stats = state["stats"]
+        fitted["attributes"] = {
+            key: _encode_floats(value) for key, value in state["attributes"].items()
         }
-        if estimator.momentum is not None:
-            fitted["minibatch"]["mean"] = _encode_floats(estimator.mean_)
-            fitted["minibatch"]["std"] = _encode_floats(estimator._std)
+        fitted["stats"] = {
+            "n_rows": int(stats.n_rows),
+            "moments": int(stats.moments),
+            "extrema": bool(stats.extrema),
+            "count": _encode_ints(stats.count),
+            **{key: _encode_floats(getattr(stats, key)) for key in _STATS_ARRAYS[1:]},
+            "residual": _encode_floats(stats.residual),
+        }
+    for section, fields in estimator._state_fields().items():
+        fitted[section] = {
+            field: _ENCODERS[kind](state[section][field])
+            for field, kind in fields.items()
+        }
     return fitted
 
 
@@ -816,15 +783,6 @@ def _decode_scalar(value, where, expected):
     )
 
 
-def _check_params(estimator):
-    check = getattr(estimator, "_check_params", None)
-    if check is not None:
-        check()
-    else:  # UnitLengthNormalizer checks its parameters in fit: the norm, then copy.
-        estimator._p()
-        check_bool(estimator.copy, "copy")
-
-
 def _build(document):
     if not isinstance(document, dict):
         raise ValueError(
@@ -847,18 +805,19 @@ def _build(document):
     name = document["class"]
     if not isinstance(name, str):
         raise ValueError(f"class must be a string, got {_json_type(name)}")
-    if name not in _CLASSES:
+    classes = estimators()
+    if name not in classes:
         raise ValueError(
-            f"unknown class {name!r}; skscale loads only {', '.join(_CLASSES)}"
+            f"unknown class {name!r}; skscale loads only {', '.join(classes)}"
         )
-    cls = _CLASSES[name]
+    cls = classes[name]
     keys = tuple(cls().get_params(deep=False))
     params = _object(document["params"], "params", keys)
     estimator = cls(
         **{key: _decode_param(params[key], f"params.{key}") for key in keys}
     )
     try:
-        _check_params(estimator)
+        estimator._check_params()
     except (TypeError, ValueError) as exc:
         # The estimator's message starts with the parameter's name.
         name = next((key for key in keys if str(exc).startswith(f"{key} ")), None)
@@ -871,13 +830,12 @@ def _build(document):
 
 
 def _restore_fitted(estimator, fitted, version):
-    column_scaler = isinstance(estimator, _ColumnScaler)
-    minibatch = isinstance(estimator, MiniBatchStandardizer)
+    statistics = estimator._saves_statistics
+    sections = estimator._state_fields()
     keys = ["n_features_in", "feature_names_in"]
-    if column_scaler:
+    if statistics:
         keys += ["attributes", "stats"]
-    if minibatch:
-        keys += ["minibatch"]
+    keys += list(sections)
     _object(fitted, "fitted", keys)
     n = _integer(fitted["n_features_in"], "fitted.n_features_in", low=1)
     names = fitted["feature_names_in"]
@@ -888,14 +846,33 @@ def _restore_fitted(estimator, fitted, version):
     estimator.n_features_in_ = n
     if names is not None:
         estimator.feature_names_in_ = np.asarray(names, dtype=object)
-    if not column_scaler:
+    if not statistics:
         return
     stats = _read_stats(fitted["stats"], n, type(estimator)._moments, version)
-    if minibatch:
-        _restore_minibatch(estimator, fitted["minibatch"], stats)
-    else:
-        estimator._set_fitted(stats)
+    values = {
+        section: _read_section(fitted[section], f"fitted.{section}", fields, n)
+        for section, fields in sections.items()
+    }
+    try:
+        estimator._set_state(stats, values)
+    except ValueError as exc:
+        raise ValueError(f"fitted.{exc}") from None
     _compare_attributes(estimator, fitted["attributes"], stats)
+
+
+def _read_section(value, where, fields, n):
+    """The fields of an estimator's own section, read by kind (see _state_fields)."""
+    value = _object(value, where, tuple(fields))
+    read = {}
+    for field, kind in fields.items():
+        at = f"{where}.{field}"
+        if kind == "batches":
+            read[field] = _integer(value[field], at, low=1)
+        elif kind == "updates":
+            read[field] = _counts(value[field], at, n, read["n_batches_seen"])
+        else:
+            read[field] = _floats(value[field], at, n)
+    return read
 
 
 def _feature_name(value, where):
@@ -1019,50 +996,10 @@ def _read_stats(value, n, moments_needed, version):
     )
 
 
-def _restore_minibatch(estimator, value, stats):
-    where = "fitted.minibatch"
-    running = estimator.momentum is not None
-    keys = ("n_batches_seen", "n_mean_updates", "n_var_updates")
-    value = _object(value, where, (*keys, "mean", "std") if running else keys)
-    n = stats.n_features
-    n_batches = _integer(value["n_batches_seen"], f"{where}.n_batches_seen", low=1)
-    n_mean = _counts(value["n_mean_updates"], f"{where}.n_mean_updates", n, n_batches)
-    n_var = _counts(value["n_var_updates"], f"{where}.n_var_updates", n, n_batches)
-    _require(
-        (n_mean > 0) == (stats.count > 0),
-        f"{where}.n_mean_updates",
-        n_mean,
-        "must be > 0 exactly where fitted.stats.count is",
-    )
-    _require(
-        n_var <= n_mean, f"{where}.n_var_updates", n_var, "must be <= n_mean_updates"
-    )
-    if running:
-        mean = _floats(value["mean"], f"{where}.mean", n)
-        std = _floats(value["std"], f"{where}.std", n)
-        _require(
-            (n_mean == 0) | np.isfinite(mean),
-            f"{where}.mean",
-            mean,
-            "must be finite where n_mean_updates > 0",
-        )
-        _require(
-            np.isfinite(std) & (std >= 0),
-            f"{where}.std",
-            std,
-            "must be finite and >= 0",
-        )
-        estimator._set_running(stats, mean, std)
-    else:
-        estimator._set_fitted(stats)
-    estimator.n_batches_seen_ = n_batches
-    estimator._n_updates = np.stack([n_mean, n_var])
-
-
 def _compare_attributes(estimator, value, stats):
     """Check the stored transform parameters against the rebuilt ones, bit for bit."""
     where = "fitted.attributes"
-    rebuilt = _public_arrays(estimator)
+    rebuilt = estimator._public_arrays()
     _object(value, where, tuple(rebuilt))
     n = stats.n_features
     stored = {key: _floats(value[key], f"{where}.{key}", n) for key in rebuilt}
@@ -1071,7 +1008,7 @@ def _compare_attributes(estimator, value, stats):
     # MinMaxScaler's scale_ is a multiplier (feature range / data range): it
     # overflows to inf for a subnormal data range, and transform divides by the
     # data range instead. Every other scale_ is the divisor itself.
-    if isinstance(estimator, MinMaxScaler):
+    if estimator._scale_multiplies:
         ok, rule = (scale > 0) & ~np.isnan(scale), "must be > 0"
     else:
         ok, rule = (scale > 0) & np.isfinite(scale), "must be finite and > 0"

@@ -52,7 +52,7 @@ from ._parallel import (
     widening,
 )
 
-__all__ = ["FeatureStats"]
+__all__ = ["FeatureStats", "observed_counts", "two_sum"]
 
 # Column reductions of a C-contiguous block run on a view with rows this long:
 # numpy reduces along the first axis row by row, and long rows keep it vectorised.
@@ -113,6 +113,8 @@ class FeatureStats:
     residual: np.ndarray | None = None
 
     def __post_init__(self):
+        # The one assignment to a field after construction: a frozen
+        # dataclass's own way to fill a default from another field.
         if self.residual is None:
             object.__setattr__(self, "residual", np.zeros(self.count.shape[0]))
 
@@ -166,10 +168,7 @@ class FeatureStats:
                 return _dense_stats(X[rows], w, moments, extrema)
 
             stats = _combine(map_blocks(summarise, row_blocks(n_rows, n_features)))
-        # A new object, seen by no one yet: set its fields rather than copy it.
-        object.__setattr__(stats, "moments", moments)
-        object.__setattr__(stats, "extrema", extrema)
-        return stats._snapped()
+        return stats._snapped(moments=moments, extrema=extrema)
 
     @classmethod
     def merge_all(cls, parts):
@@ -242,19 +241,23 @@ class FeatureStats:
         )
         return merged._snapped()
 
-    def _snapped(self):
-        """Make constant features exact: mean equal to the value, std0 zero.
+    def _snapped(self, moments=None, extrema=None):
+        """A copy with constant features exact: mean equal to the value, std0 zero.
 
-        Rounding can put a computed mean one ulp away from the value of a constant
-        feature, or just outside ``[min, max]``; this puts it back. Without
+        The copy also drops what ``moments`` and ``extrema`` (by default this
+        instance's) say was not computed. Rounding can put a computed mean one
+        ulp away from the value of a constant feature, or just outside
+        ``[min, max]``; this puts it back. Without
         extrema, the kernels and the merges already keep constant features
         exact (their deviations are exactly zero), and the extrema are masked.
         """
+        moments = self.moments if moments is None else moments
+        extrema = self.extrema if extrema is None else extrema
         mean, std0, residual = self.mean, self.std0, self.residual
-        if self.extrema:
-            low, high = self.min, self.max
+        low, high = self.min, self.max
+        if extrema:
             constant = low == high
-            if self.moments >= 1:
+            if moments >= 1:
                 clamped = np.minimum(np.maximum(mean, low), high)
                 # A mean rounded just outside [min, max] is put back at the
                 # bound, and what it moved goes to the residual (exactly:
@@ -266,23 +269,28 @@ class FeatureStats:
                 mean = np.where(constant, low, clamped)
             else:
                 mean = np.where(constant, low, np.nan)
-            if self.moments >= 2:
+            if moments >= 2:
                 std0 = np.where(constant, 0.0, std0)
         else:
-            for name in ("min", "max"):
-                value = getattr(self, name)
-                object.__setattr__(self, name, np.where(np.isinf(value), value, np.nan))
-            if self.moments < 1:
+            low = np.where(np.isinf(low), low, np.nan)
+            high = np.where(np.isinf(high), high, np.nan)
+            if moments < 1:
                 mean = np.full_like(mean, np.nan)
-        if self.moments < 2:
+        if moments < 2:
             std0 = np.full_like(std0, np.nan)
         finite = np.isfinite(mean) & np.isfinite(residual)
         if not finite.all():
             residual = np.where(finite, residual, 0.0)
-        object.__setattr__(self, "mean", mean)
-        object.__setattr__(self, "std0", std0)
-        object.__setattr__(self, "residual", residual)
-        return self
+        return replace(
+            self,
+            mean=mean,
+            std0=std0,
+            min=low,
+            max=high,
+            residual=residual,
+            moments=moments,
+            extrema=extrema,
+        )
 
     @property
     def range(self):

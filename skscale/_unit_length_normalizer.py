@@ -4,17 +4,18 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
+from . import _dask
 from ._dask import is_dask_collection
+from ._locks import atomic_update
 from ._parallel import scratch
+from ._transform_driver import transform_dense
 from ._validation import (
-    atomic_update,
     canonical_sparse,
     check_bool,
     check_real,
     check_sample_weight,
     infinite_features,
     raise_if_infinite,
-    transform_dense,
     validate_x,
 )
 
@@ -68,6 +69,23 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
     def __init__(self, norm="l2", *, copy=True):
         self.norm = norm
         self.copy = copy
+
+    # Stateless: a saved document holds the feature count and names only.
+    _saves_statistics = False
+
+    def _check_params(self):
+        """Raise ValueError naming an invalid parameter: the norm, then copy."""
+        self._p()
+        check_bool(self.copy, "copy")
+
+    def _state_fields(self):
+        return {}
+
+    def _get_state(self):
+        return {}
+
+    def _set_state(self, stats, sections):
+        pass
 
     def _p(self):
         """The norm's exponent p, validated."""
@@ -139,10 +157,7 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
             check_bool(self.copy, "copy")
             if is_dask_collection(X):
                 # Nothing to learn: check the shape and names, compute nothing.
-                from . import _dask
-
-                _, names, n_features = _dask._row_blocks(X)
-                _dask.check_features(self, names, n_features, reset)
+                _dask.check_input(self, X, reset)
                 return self
             X = validate_x(self, X, reset=reset)
             raise_if_infinite(self, infinite_features(X))
@@ -171,8 +186,6 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         array([[ 0.25, -0.75]])
         """
         if is_dask_collection(X):
-            from . import _dask
-
             return _dask.transform(self, X, _normalize_block)
         return self._normalize(X, copy, check_names=True)
 

@@ -2,18 +2,14 @@
 
 import os
 import sys
-import threading
 import warnings
-import weakref
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
-from sklearn import get_config
 from sklearn.utils.validation import check_array, validate_data
 
-from ._parallel import row_blocks, transform_blocks
+from ._parallel import row_blocks
 
 FLOAT_DTYPES = (np.float64, np.float32, np.float16)
 _NARROW = {"Float32": np.float32, "Float16": np.float16}
@@ -84,49 +80,6 @@ def canonical_sparse(X, copy):
             X = X.copy()
         X.sum_duplicates()
     return X
-
-
-# One lock per estimator instance, kept outside the instance so that it is never
-# pickled, cloned or compared.
-_LOCKS = weakref.WeakKeyDictionary()
-_LOCKS_LOCK = threading.Lock()
-
-
-def _fresh_locks_in_child():
-    """A forked child gets new locks: the parent's threads that held some are gone."""
-    global _LOCKS, _LOCKS_LOCK
-    _LOCKS = weakref.WeakKeyDictionary()
-    _LOCKS_LOCK = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_fresh_locks_in_child)
-
-
-def _lock_of(estimator):
-    with _LOCKS_LOCK:
-        lock = _LOCKS.get(estimator)
-        if lock is None:
-            lock = _LOCKS[estimator] = threading.RLock()
-        return lock
-
-
-@contextmanager
-def atomic_update(estimator):
-    """Update ``estimator`` one thread at a time, and all or nothing.
-
-    Concurrent ``fit``/``partial_fit`` calls on one instance run one after the
-    other, so no update is lost. If the block raises, every attribute is
-    restored: fitted arrays are always replaced, never written in place, so a
-    shallow copy of the instance dictionary is a complete snapshot.
-    """
-    with _lock_of(estimator):
-        state = dict(vars(estimator))
-        try:
-            yield
-        except BaseException:
-            vars(estimator).clear()
-            vars(estimator).update(state)
-            raise
 
 
 _INTERNAL = tuple(
@@ -334,62 +287,6 @@ def infinite_features(X):
     for rows in row_blocks(*X.shape):
         found |= np.isinf(X[rows]).any(axis=0)
     return found
-
-
-def output_container(estimator):
-    """The container configured by ``set_output`` (or globally) for transform."""
-    config = getattr(estimator, "_sklearn_output_config", {})
-    return config.get("transform", get_config()["transform_output"])
-
-
-def wrap_like_transform_output(estimator, data, original_input, columns):
-    """Put ``data`` in the container that ``transform`` would return."""
-    container = output_container(estimator)
-    if container == "default" or sparse.issparse(data):
-        return data
-    if container == "pandas":
-        import pandas as pd
-
-        index = getattr(original_input, "index", None)
-        if not isinstance(original_input, pd.DataFrame):
-            index = None
-        return pd.DataFrame(data, columns=list(columns), index=index, copy=False)
-    if container == "polars":
-        import polars as pl
-
-        return pl.DataFrame(data, schema=list(columns), orient="row")
-    raise ValueError(f"unsupported output container {container!r}")
-
-
-def transform_dense(estimator, X, original, copy, function, elementwise=True):
-    """Run a block kernel over X into a new array, or in place.
-
-    A new output is allocated only when a copy is asked for and validation did
-    not already make one. In place on the caller's array, the input is checked
-    for infinity before anything is written, so that a bad value leaves it
-    untouched; otherwise the check rides on the kernel's own pass, once.
-    """
-    in_place = not copy
-    out = np.empty_like(X) if copy and not fresh_array(X, original) else X
-    if in_place:
-        raise_if_infinite(estimator, infinite_features(X))
-    found = transform_blocks(
-        X, out, function, check_infinite=not in_place, elementwise=elementwise
-    )
-    raise_if_infinite(estimator, found)
-    return out
-
-
-def fresh_array(X, original):
-    """Whether validation made X a new array that no caller can see.
-
-    Then a transform may overwrite it rather than allocate its output.
-    """
-    if X is original:
-        return False
-    if isinstance(original, list | tuple):
-        return True
-    return isinstance(original, np.ndarray) and not np.may_share_memory(X, original)
 
 
 def sparse_columns(X):

@@ -36,7 +36,6 @@ from skscale import (
 )
 from skscale._affine import AffineMap
 from skscale._persistence import (
-    _CLASSES,
     MAX_BYTES,
     atomic_path,
     dump,
@@ -44,6 +43,7 @@ from skscale._persistence import (
     load,
     to_dict,
 )
+from skscale._registry import estimators as registry
 from skscale._stats import FeatureStats
 
 from .conftest import COLUMN_SCALERS, ESTIMATOR_NAMES, all_estimators
@@ -403,8 +403,8 @@ def test_every_older_schema_version_still_loads(path):
 
 
 def test_allow_list_is_every_public_estimator():
-    assert sorted(_CLASSES) == sorted(ESTIMATOR_NAMES)
-    assert all(cls is getattr(skscale, name) for name, cls in _CLASSES.items())
+    assert sorted(registry()) == sorted(ESTIMATOR_NAMES)
+    assert all(cls is getattr(skscale, name) for name, cls in registry().items())
 
 
 def keys_of(value):
