@@ -58,13 +58,16 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_bool(self.copy, "copy")
 
     def _statistics(self, stats):
-        """Named fitted statistics (``mean_``, ``data_min_``, ...) as a dict."""
+        """The fitted attributes of ``stats`` (``mean_``, ``data_min_``...) by name."""
         raise NotImplementedError
 
-    def _center_and_scale(self, stats):
-        """Per-feature center and scale, before zero scales are replaced.
+    def _center_and_scale(self):
+        """Per-feature center and scale of the fitted state, before zero scales go.
 
-        A scaler that centers on the mean returns ``stats.residual`` third, so
+        Read from ``stats_`` and the attributes :meth:`_statistics` set (a
+        fit sets them first, then builds the map from this; a parameter that
+        only applies the map, changed after the fit, builds it again). A
+        scaler that centers on the mean returns ``stats_.residual`` third, so
         that the map subtracts the exact mean where its rounding matters.
         """
         raise NotImplementedError
@@ -169,7 +172,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if is_dask_collection(X):
             return self._partial_fit_dask(X, sample_weight, reset)
         X, weight = self._validate_fit_input(X, sample_weight, reset, fitting)
-        self._fit_batch(X, weight, reset)
+        self._update(self._batch_stats(X, weight), reset)
         return self
 
     def _blocks_in_order(self):
@@ -192,10 +195,6 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         weight = check_sample_weight(sample_weight, X.shape[0], require_nonzero=fitting)
         return X, weight
 
-    def _fit_batch(self, X, weight, reset):
-        """Fold one validated batch into the fitted state."""
-        self._update(self._batch_stats(X, weight), reset)
-
     def _batch_stats(self, X, weight):
         """The statistics this scaler needs of one validated batch."""
         return FeatureStats.from_array(
@@ -212,7 +211,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.n_samples_seen_ = stats.n_rows
         for name, value in self._statistics(stats).items():
             setattr(self, name, value)
-        self._set_transform(*self._center_and_scale(stats))
+        self._set_transform(*self._center_and_scale())
 
     def _set_transform(self, center, scale, residual=None):
         """Build the fitted map from a center and a scale, and swap it in.
@@ -346,7 +345,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         with atomic_update(self):
             self._check_params()
-            self._set_transform(*self._center_and_scale(self.stats_))
+            self._set_transform(*self._center_and_scale())
             return self._map
 
     def merge(self, other):

@@ -69,8 +69,8 @@ class MaxAbsScaler(_ColumnScaler):
     def _statistics(self, stats):
         return {"max_abs_": np.fmax(np.abs(stats.min), np.abs(stats.max))}
 
-    def _center_and_scale(self, stats):
-        return np.zeros(stats.n_features), np.fmax(np.abs(stats.min), np.abs(stats.max))
+    def _center_and_scale(self):
+        return np.zeros(self.max_abs_.shape[0]), self.max_abs_
 
     def _centers(self):
         return False

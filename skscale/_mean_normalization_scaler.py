@@ -67,8 +67,8 @@ class MeanNormalizationScaler(_ColumnScaler):
             "data_range_": stats.range,
         }
 
-    def _center_and_scale(self, stats):
-        return stats.mean, stats.range, stats.residual
+    def _center_and_scale(self):
+        return self.mean_, self.data_range_, self.stats_.residual
 
     def _sparse_advice(self):
         return (

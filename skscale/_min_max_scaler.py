@@ -107,8 +107,8 @@ class MinMaxScaler(_ColumnScaler):
             "data_range_": stats.range,
         }
 
-    def _center_and_scale(self, stats):
-        return stats.min, stats.range
+    def _center_and_scale(self):
+        return self.data_min_, self.data_range_
 
     def _set_attributes(self, center, scale):
         # scale_ and min_ are scikit-learn's multiplier and offset; the map

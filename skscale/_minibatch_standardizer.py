@@ -372,13 +372,17 @@ class MiniBatchStandardizer(_ColumnScaler):
         self.mean_, self._std = mean, std
         with np.errstate(over="ignore"):
             self.var_ = np.square(std)
-        self._set_transform(*self._center_and_scale(None))
+        self._set_transform(*self._center_and_scale())
 
     def _statistics(self, stats):
-        self._std = stats.std(self.ddof)
-        return {"mean_": stats.mean, "var_": stats.var(self.ddof)}
+        # The standard deviation beside var_: finite where var_ overflows.
+        return {
+            "mean_": stats.mean,
+            "var_": stats.var(self.ddof),
+            "_std": stats.std(self.ddof),
+        }
 
-    def _center_and_scale(self, stats):
+    def _center_and_scale(self):
         p = self.mean_.shape[0]
         center = self.mean_ if self.with_mean else np.zeros(p)
         # sqrt(var_ + eps), from the standard deviation so that it stays finite

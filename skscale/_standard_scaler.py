@@ -102,7 +102,8 @@ class StandardScaler(_ColumnScaler):
     def _statistics(self, stats):
         return {"mean_": stats.mean, "var_": stats.var(self.ddof)}
 
-    def _center_and_scale(self, stats):
+    def _center_and_scale(self):
+        stats = self.stats_
         ones = np.ones(stats.n_features)
         center = stats.mean if self.with_mean else ones * 0.0
         scale = stats.std(self.ddof) if self.with_std else ones
