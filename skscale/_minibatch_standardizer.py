@@ -1,5 +1,6 @@
 """MiniBatchStandardizer: standardization learned from minibatches, exact or running."""
 
+from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
@@ -8,6 +9,7 @@ from ._base import _ColumnScaler
 from ._dask import is_dask_collection
 from ._locks import atomic_update
 from ._parallel import map_blocks
+from ._running import BatchHistory
 from ._stats import FeatureStats, observed_counts
 from ._validation import check_bool, check_real, raise_if_infinite
 
@@ -266,37 +268,11 @@ class MiniBatchStandardizer(_ColumnScaler):
         if self.momentum is None:
             self._fold_exact(exact, np.sum(moves, axis=0), len(batches), reset)
             return
-        p = exact.n_features
-        if reset:
-            # Debiased averages start empty (a variance of 0 until a batch
-            # gives one); PyTorch's buffers start at mean 0, variance 1.
-            debiased = self.bias_correction
-            mean = np.full(p, np.nan) if debiased else np.zeros(p)
-            std = np.zeros(p) if debiased else np.ones(p)
-            n_updates, n_batches = np.zeros((2, p), dtype=np.int64), 0
-        else:
-            mean, std = self.mean_, self._std
-            n_updates, n_batches = self._n_updates, self.n_batches_seen_
-        m = float(self.momentum)
-        for batch, move in zip(batches, moves, strict=True):
-            n_updates = n_updates + move
-            if self.bias_correction:
-                # Adam's debiasing, written as a weight for the new batch:
-                # m / (1 - (1 - m)^t), which is 1 for the first batch.
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    alpha = m / -np.expm1(n_updates * np.log1p(-m)) if m < 1 else 1.0
-            else:
-                alpha = np.full((2, p), m)
-            alpha = np.where(move, alpha, 0.0)
-            with np.errstate(invalid="ignore"):
-                mean = np.where(move[0], _blend(mean, batch.mean, alpha[0]), mean)
-                std = np.where(
-                    move[1], _blend_std(std, batch.std(self.ddof), alpha[1]), std
-                )
-        # Per feature, how many batches have moved the mean and the variance.
-        self._n_updates = n_updates
-        self.n_batches_seen_ = n_batches + len(batches)
-        self._set_running(exact if reset else self.stats_.merge(exact), mean, std)
+        start = BatchHistory.start(exact.n_features, True, self.bias_correction)
+        history = (start if reset else self._history).folded(
+            batches, moves, self.momentum, self.bias_correction, self.ddof
+        )
+        self._set_running(exact if reset else self.stats_.merge(exact), history)
 
     def _fold_exact(self, stats, moves, n_batches, reset):
         """Fold the exact statistics of ``n_batches`` batches (momentum=None).
@@ -304,11 +280,13 @@ class MiniBatchStandardizer(_ColumnScaler):
         ``moves`` counts, per feature, the batches that moved the mean and the
         variance.
         """
+        history = BatchHistory.start(stats.n_features) if reset else self._history
         super()._update(stats, reset)
-        if not reset:
-            moves = moves + self._n_updates
-            n_batches += self.n_batches_seen_
-        self._n_updates, self.n_batches_seen_ = moves, n_batches
+        self._set_history(history.counted(moves, n_batches))
+
+    def _set_history(self, history):
+        self._history = history
+        self.n_batches_seen_ = history.n_batches
 
     def _state_fields(self):
         fields = {
@@ -321,13 +299,14 @@ class MiniBatchStandardizer(_ColumnScaler):
         return {"minibatch": fields}
 
     def _state_sections(self):
+        history = self._history
         section = {
-            "n_batches_seen": self.n_batches_seen_,
-            "n_mean_updates": self._n_updates[0],
-            "n_var_updates": self._n_updates[1],
+            "n_batches_seen": history.n_batches,
+            "n_mean_updates": history.n_updates[0],
+            "n_var_updates": history.n_updates[1],
         }
         if self.momentum is not None:
-            section.update(mean=self.mean_, std=self._std)
+            section.update(mean=history.mean, std=history.std)
         return {"minibatch": section}
 
     def _set_state(self, stats, sections):
@@ -345,8 +324,10 @@ class MiniBatchStandardizer(_ColumnScaler):
             n_var,
             "must be <= n_mean_updates",
         )
+        history = BatchHistory(np.stack([n_mean, n_var]), section["n_batches_seen"])
         if self.momentum is None:
             self._set_fitted(stats)
+            self._set_history(history)
         else:
             mean, std = section["mean"], section["std"]
             _require(
@@ -361,17 +342,16 @@ class MiniBatchStandardizer(_ColumnScaler):
                 std,
                 "must be finite and >= 0",
             )
-            self._set_running(stats, mean, std)
-        self.n_batches_seen_ = section["n_batches_seen"]
-        self._n_updates = np.stack([n_mean, n_var])
+            self._set_running(stats, replace(history, mean=mean, std=std))
 
-    def _set_running(self, stats, mean, std):
+    def _set_running(self, stats, history):
         """Store running statistics (and the exact ones beside them)."""
         self.stats_ = stats
         self.n_samples_seen_ = stats.n_rows
-        self.mean_, self._std = mean, std
+        self._set_history(history)
+        self.mean_, self._std = history.mean, history.std
         with np.errstate(over="ignore"):
-            self.var_ = np.square(std)
+            self.var_ = np.square(history.std)
         self._set_transform(*self._center_and_scale())
 
     def _statistics(self, stats):
@@ -425,8 +405,7 @@ class MiniBatchStandardizer(_ColumnScaler):
         merged = super().merge(other)
         if not (hasattr(self, "stats_") and hasattr(other, "stats_")):
             return merged  # one was unfitted: the other, unchanged
-        merged.n_batches_seen_ = self.n_batches_seen_ + other.n_batches_seen_
-        merged._n_updates = self._n_updates + other._n_updates
+        merged._set_history(self._history.merged(other._history))
         return merged
 
     def _more_notices(self, observed):
@@ -447,23 +426,3 @@ def _require(ok, field, values, rule):
         integers = np.issubdtype(np.asarray(values).dtype, np.integer)
         value = int(values[i]) if integers else float(values[i])
         raise ValueError(f"{field}[{i}] {rule}, got {value!r}")
-
-
-def _blend_std(running, batch, alpha):
-    """Standard deviation of the variance ``(1 - alpha) running^2 + alpha batch^2``.
-
-    Averaging the variances without squaring them, so that nothing overflows.
-    """
-    return np.where(
-        alpha == 1.0,
-        batch,
-        np.hypot(np.sqrt(1.0 - alpha) * running, np.sqrt(alpha) * batch),
-    )
-
-
-def _blend(running, batch, alpha):
-    """``(1 - alpha) * running + alpha * batch``, exact when alpha is 1.
-
-    A convex combination: it cannot overflow where both operands are finite.
-    """
-    return np.where(alpha == 1.0, batch, (1.0 - alpha) * running + alpha * batch)

@@ -88,8 +88,8 @@ def test_fit_with_batch_size_equals_partial_fit_over_the_batches(
     assert_allclose(fitted.var_, streamed.var_, rtol=1e-14)
     assert fitted.n_batches_seen_ == streamed.n_batches_seen_ == 4
     assert fitted.n_samples_seen_ == streamed.n_samples_seen_ == 50
-    assert_array_equal(fitted._n_updates, streamed._n_updates)
-    assert_array_equal(fitted._n_updates[:, 0], [4, 3 if ddof else 4])
+    assert_array_equal(fitted._history.n_updates, streamed._history.n_updates)
+    assert_array_equal(fitted._history.n_updates[:, 0], [4, 3 if ddof else 4])
 
 
 def test_fit_resets(rng):

@@ -44,6 +44,7 @@ from skscale._persistence import (
     to_dict,
 )
 from skscale._registry import estimators as registry
+from skscale._running import BatchHistory
 from skscale._stats import FeatureStats
 
 from .conftest import COLUMN_SCALERS, ESTIMATOR_NAMES, all_estimators
@@ -122,7 +123,7 @@ def state(estimator):
     """Every attribute, private ones included, with the statistics unpacked."""
     out = {}
     for key, value in vars(estimator).items():
-        if isinstance(value, FeatureStats | AffineMap):
+        if isinstance(value, FeatureStats | AffineMap | BatchHistory):
             # A loaded map keeps its notice for transform: whoever loads it
             # did not see the warning the fit gave.
             out.update(
