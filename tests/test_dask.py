@@ -1,7 +1,9 @@
 """Dask arrays and DataFrames: same estimators, one compute, lazy transforms."""
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -25,15 +27,27 @@ from dask.callbacks import Callback  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client():
-    """A real cluster: two worker processes on the loopback interface."""
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=40,
-    )
+    """A real cluster: two worker processes on the loopback interface.
+
+    Every port is chosen by the system: with ``dashboard_address=None`` the
+    scheduler's HTTP server still tries 8787 and warns when another Dask holds
+    it (an error here). The fixture holds 8787 itself while the cluster starts,
+    so that the suite proves it needs no fixed port.
+    """
+    with contextlib.ExitStack() as stack:
+        blocker = stack.enter_context(socket.socket())
+        with contextlib.suppress(OSError):  # already taken: just as good
+            blocker.bind(("127.0.0.1", 8787))
+            blocker.listen()
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            scheduler_port=0,
+            dashboard_address=":0",
+            silence_logs=40,
+        )
     with distributed.Client(cluster) as client:
         yield client
     cluster.close()
