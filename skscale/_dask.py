@@ -85,6 +85,59 @@ def _as_float(block):
     )
 
 
+def _batch_statistics(X, blocks, weights, moments, extrema, batch_size, dask):
+    """The statistics of rows ``[k * batch_size, (k + 1) * batch_size)``, for each k.
+
+    Each block is cut where a batch starts, and each piece summarised in the
+    block's task; a batch that straddles blocks is merged from its pieces (an
+    exact merge), so that the batches are those of the rows in order, as NumPy
+    would cut them, whatever the block lengths. Block lengths unknown to Dask
+    (DataFrame partitions, arrays of unknown chunks) are computed first.
+    """
+    lengths = X.chunks[0] if not _is_dataframe(X) else (np.nan,)
+    if not np.all(np.isfinite(lengths)):
+        lengths = dask.compute(*(dask.delayed(len)(block) for block in blocks))
+    parts, owners, offset = [], [], 0
+    for block, weight, length in zip(blocks, weights, lengths, strict=True):
+        length = int(length)
+        first = -(-offset // batch_size) * batch_size  # the next batch start
+        cuts = sorted({offset, *range(first, offset + length, batch_size)})
+        pieces = [
+            (start - offset, stop - offset)
+            for start, stop in zip(cuts, [*cuts[1:], offset + length], strict=True)
+            if stop > start
+        ]
+        owners += [(offset + start) // batch_size for start, _ in pieces]
+        parts.append(
+            dask.delayed(_piece_stats)(block, weight, pieces, moments, extrema)
+        )
+        offset += length
+    pieces = [stats for part in dask.compute(*parts) for stats in part]
+    batches = []
+    for owner, stats in zip(owners, pieces, strict=True):
+        if batches and batches[-1][0] == owner:
+            batches[-1][1] = batches[-1][1].merge(stats)
+        else:
+            batches.append([owner, stats])
+    return [stats for _, stats in batches]
+
+
+def _piece_stats(block, weight, pieces, moments, extrema):
+    with config_context(n_threads=1):
+        X = _as_float(block)
+        if weight is not None:
+            weight = check_sample_weight(np.asarray(weight), X.shape[0])
+        return [
+            FeatureStats.from_array(
+                X[start:stop],
+                None if weight is None else weight[start:stop],
+                moments=moments,
+                extrema=extrema,
+            )
+            for start, stop in pieces
+        ]
+
+
 def _block_stats(block, weight, moments, extrema):
     # The cluster runs blocks in parallel already: one thread per block.
     with config_context(n_threads=1):
@@ -98,16 +151,24 @@ def _merge(a, b):
     return a.merge(b)
 
 
-def statistics(X, sample_weight, moments, extrema, *, in_order):
+def statistics(X, sample_weight, moments, extrema, *, in_order, batch_size=None):
     """Statistics of a Dask collection, in one compute.
 
     Returns ``(stats, names, n_features)``, where ``stats`` is the tree-merged
     FeatureStats, or with ``in_order`` the list of every block's statistics in
-    row order (for running statistics, which take each block as a batch).
+    row order (for running statistics, which take each block as a batch), or
+    with ``batch_size`` the list of the statistics of consecutive batches of
+    that many rows, in row order, whatever the blocks (see
+    :func:`_batch_statistics`).
     """
     dask = _dask()
     blocks, names, n_features = _row_blocks(X)
     weights = _weight_blocks(sample_weight, len(blocks))
+    if batch_size is not None:
+        stats = _batch_statistics(
+            X, blocks, weights, moments, extrema, batch_size, dask
+        )
+        return stats, names, n_features
     parts = [
         dask.delayed(_block_stats)(block, weight, moments, extrema)
         for block, weight in zip(blocks, weights, strict=True)

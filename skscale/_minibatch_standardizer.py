@@ -5,6 +5,7 @@ from numbers import Integral
 
 import numpy as np
 
+from . import _dask
 from ._base import _ColumnScaler
 from ._dask import is_dask_collection
 from ._locks import atomic_update
@@ -208,7 +209,25 @@ class MiniBatchStandardizer(_ColumnScaler):
 
     def _fit(self, X, sample_weight):
         if is_dask_collection(X):
-            self._partial_fit_dask(X, sample_weight, reset=True)
+            # As on NumPy: batches of batch_size rows in row order, a batch
+            # straddling partitions merged from its pieces; None, one batch.
+            size = self.batch_size
+            stats, names, n_features = _dask.statistics(
+                X,
+                sample_weight,
+                self._moments,
+                self._extrema,
+                in_order=False,
+                batch_size=size,
+            )
+            _dask.check_features(self, names, n_features, reset=True)
+            batches = [stats] if size is None else stats
+            if not batches or sum(b.n_rows for b in batches) == 0:
+                raise ValueError(
+                    f"Found array with 0 sample(s) (shape=(0, {n_features})) while "
+                    "a minimum of 1 is required by MiniBatchStandardizer."
+                )
+            self._fold(batches, reset=True)
             return
         X, weight = self._validate_fit_input(X, sample_weight, reset=True, fitting=True)
         step = X.shape[0] if self.batch_size is None else self.batch_size

@@ -12,7 +12,8 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 
 import skscale
 
@@ -125,9 +126,9 @@ def test_weights_as_a_dask_array_aligned_with_the_rows(name, client, rng):
     assert_same_fit(ours, reference(name, X, sample_weight=w))
 
 
-def test_running_statistics_take_each_block_as_a_batch_in_order(client, rng):
+def test_partial_fit_takes_each_block_as_a_batch_in_order(client, rng):
     X = data(rng, nan=False)
-    ours = skscale.MiniBatchStandardizer(momentum=0.3).fit(
+    ours = skscale.MiniBatchStandardizer(momentum=0.3).partial_fit(
         da.from_array(X, chunks=(150, 4))
     )
     ref = skscale.MiniBatchStandardizer(momentum=0.3)
@@ -136,6 +137,31 @@ def test_running_statistics_take_each_block_as_a_batch_in_order(client, rng):
     assert_allclose(ours.mean_, ref.mean_, rtol=1e-13)
     assert_allclose(ours.var_, ref.var_, rtol=1e-13)
     assert ours.n_batches_seen_ == ref.n_batches_seen_ == 7
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("batch_size", [7, 64, 5_000, None])
+@pytest.mark.parametrize("kind", ["array", "dataframe"])
+def test_fit_cuts_batches_of_batch_size_across_blocks(momentum, batch_size, kind, rng):
+    # Partition lengths that batch_size does not divide: batches straddle them.
+    X = data(rng)
+    w = rng.uniform(0.0, 3.0, size=len(X))
+    est = skscale.MiniBatchStandardizer(momentum=momentum, batch_size=batch_size)
+    ref = clone(est).fit(X, sample_weight=None if kind == "dataframe" else w)
+    chunks = (97, 3, 250, 1, 649)
+    with dask.config.set(scheduler="synchronous"):
+        if kind == "array":
+            est.fit(
+                da.from_array(X, chunks=(chunks, 4)),
+                sample_weight=da.from_array(w, chunks=(chunks,)),
+            )
+        else:
+            frame = pd.DataFrame(X, columns=list("abcd"))
+            est.fit(dd.from_pandas(frame, npartitions=3))
+    assert est.n_batches_seen_ == ref.n_batches_seen_
+    assert_array_equal(est._history.n_updates, ref._history.n_updates)
+    assert_allclose(est.mean_, ref.mean_, rtol=1e-12)
+    assert_allclose(est.var_, ref.var_, rtol=1e-12)
 
 
 def test_partial_fit_with_dask_batches_equals_numpy(client, rng):
