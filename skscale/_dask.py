@@ -9,6 +9,8 @@ data, in one task, and the summaries are merged pairwise in a tree of tasks,
 all in a single compute.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.utils.validation import check_array
 
@@ -48,10 +50,30 @@ def check_input(estimator, X, reset):
     check_features(estimator, names, n_features, reset)
 
 
+def feature_names(columns):
+    """A DataFrame's feature names by scikit-learn's rules (``_get_feature_names``).
+
+    All strings: the names; none a string: None (no names are kept); a mix:
+    the TypeError scikit-learn raises for a pandas frame.
+    """
+    columns = list(columns)
+    types = sorted({type(c).__qualname__ for c in columns})
+    if len(types) > 1 and "str" in types:
+        raise TypeError(
+            "Feature names are only supported if all input features have string names, "
+            f"but your input has {types} as feature name / column name types. "
+            "If you want feature names to be stored and validated, you must convert "
+            "them all to strings, by using X.columns = X.columns.astype(str) for "
+            "example. Otherwise you can remove feature / column names from your input "
+            "data, or convert them all to a non-string data type."
+        )
+    return columns if types == ["str"] else None
+
+
 def _row_blocks(X):
     """Delayed row blocks of X, its column names (or None) and its width."""
     if _is_dataframe(X):
-        return list(X.to_delayed()), [str(c) for c in X.columns], len(X.columns)
+        return list(X.to_delayed()), feature_names(X.columns), len(X.columns)
     if X.ndim != 2:
         raise ValueError(
             f"Expected a 2D Dask array, got {X.ndim}D with shape {X.shape}; "
@@ -200,6 +222,21 @@ def check_features(estimator, names, n_features, reset):
             f"expecting {estimator.n_features_in_} features as input."
         )
     fitted = getattr(estimator, "feature_names_in_", None)
+    # scikit-learn's warnings when one side has names and the other not.
+    kind = type(estimator).__name__
+    if names is not None and fitted is None:
+        warnings.warn(
+            f"X has feature names, but {kind} was fitted without feature names",
+            UserWarning,
+            stacklevel=4,
+        )
+    if names is None and fitted is not None:
+        warnings.warn(
+            f"X does not have valid feature names, but {kind} was fitted with "
+            "feature names",
+            UserWarning,
+            stacklevel=4,
+        )
     if names is not None and fitted is not None and list(fitted) != names:
         raise ValueError(
             "The feature names should match those that were passed during fit: "
@@ -211,15 +248,14 @@ def transform(estimator, X, apply):
     """Lazy ``apply(estimator, block)`` over the row blocks of X, same kind as X."""
     _dask()
     if _is_dataframe(X):
-        names = [str(c) for c in X.columns]
-        check_features(estimator, names, len(names), reset=False)
-        dtypes = {np.dtype(d) for d in X.dtypes}
-        dtype = (
-            dtypes.pop()
-            if len(dtypes) == 1
-            and dtypes <= {np.dtype(np.float32), np.dtype(np.float64)}
-            else np.dtype(np.float64)
-        )
+        names = feature_names(X.columns)
+        check_features(estimator, names, len(X.columns), reset=False)
+        # The dtype a partition validates to, as the pandas path would: found
+        # on the empty frame Dask keeps as the collection's metadata (nullable,
+        # pyarrow-backed and categorical columns included).
+        dtype = _as_float(X._meta).dtype
+        if dtype not in (np.float32, np.float64):
+            dtype = np.dtype(np.float64)
         meta = X._meta.astype(dtype)
         return X.map_partitions(_apply_partition, estimator, apply, meta=meta)
     _, _, n_features = _row_blocks(X)
