@@ -284,7 +284,7 @@ def assert_state_unchanged(estimator, before):
     after = vars(estimator)
     assert after.keys() == before.keys()
     for key, old in before.items():
-        if key in ("stats_", "_map"):
+        if key in ("stats_", "_map", "_history"):
             assert type(after[key]) is type(old)
             fields = vars(after[key])
             assert fields.keys() == vars(old).keys()
