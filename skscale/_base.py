@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from . import _dask
@@ -18,7 +18,7 @@ from ._affine import AffineMap
 from ._dask import is_dask_collection
 from ._locks import atomic_update, lock_of
 from ._stats import FeatureStats
-from ._transform_driver import transform_dense, wrap_like_transform_output
+from ._transform_driver import TransformerOutputMixin, transform_dense, wrap_output
 from ._validation import (
     canonical_sparse,
     check_bool,
@@ -35,7 +35,7 @@ from ._validation import (
 _FAR_CENTER = 2.0**969
 
 
-class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator):
     """Base class of the per-feature affine scalers. Not public."""
 
     # -- what subclasses provide ------------------------------------------------
@@ -443,7 +443,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         array([[0.25]])
         """
         check_is_fitted(self)
-        return self._apply(X, copy, inverse=False)
+        return wrap_output(self, self._apply(X, copy, inverse=False), X)
 
     def inverse_transform(self, X, copy=None):
         """Undo :meth:`transform`.
@@ -472,10 +472,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         array([[3.]])
         """
         check_is_fitted(self)
-        out = self._apply(X, copy, inverse=True)
-        if is_dask_collection(out):
-            return out
-        return wrap_like_transform_output(self, out, X, self.get_feature_names_out())
+        return wrap_output(self, self._apply(X, copy, inverse=True), X, sparse_ok=True)
 
     def _apply(self, X, copy, inverse, check_names=True):
         if is_dask_collection(X):

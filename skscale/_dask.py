@@ -266,6 +266,33 @@ def transform(estimator, X, apply):
     return X.map_blocks(_apply_block, estimator, apply, dtype=dtype)
 
 
+def wrap_output(estimator, out, container):
+    """A lazy Dask output in the container ``set_output`` configures.
+
+    ``"default"``: as computed (a Dask array for a Dask array, a Dask
+    DataFrame of pandas partitions for a Dask DataFrame). ``"pandas"``: a Dask
+    DataFrame of pandas partitions named by ``get_feature_names_out()``, with
+    the input's index and divisions. A container Dask cannot hold is refused.
+    """
+    if container == "default":
+        return out
+    if container != "pandas":
+        raise ValueError(
+            f"set_output(transform={container!r}) cannot hold a Dask collection: "
+            "Dask computes lazily in pandas partitions. Use set_output(transform="
+            "'pandas') for a Dask DataFrame, or 'default'; or compute the input "
+            f"first (X.compute()) for a {container} frame in memory."
+        )
+    names = [str(name) for name in estimator.get_feature_names_out()]
+    if _is_dataframe(out):
+        if list(out.columns) != names:
+            out = out.rename(columns=dict(zip(out.columns, names, strict=True)))
+        return out
+    import dask.dataframe as dd
+
+    return dd.from_dask_array(out, columns=names)
+
+
 def _apply_block(block, estimator, apply):
     if block.shape[0] == 0:
         return _as_float(block)

@@ -2,15 +2,86 @@
 
 Every transform runs its kernel through :func:`transform_dense` (dense arrays,
 block by block on the thread pool, with the infinity check riding on the
-kernel's pass) and wraps its result with :func:`wrap_like_transform_output`.
+kernel's pass) and puts its result in the configured container with
+:func:`wrap_output`, itself: scikit-learn's automatic wrapping would compute a
+Dask collection into memory (see :class:`TransformerOutputMixin`).
 """
 
 import numpy as np
 from scipy import sparse
 from sklearn import get_config
+from sklearn.base import TransformerMixin
 
+from . import _dask
+from ._dask import is_dask_collection
 from ._parallel import transform_blocks
 from ._validation import infinite_features, raise_if_infinite
+
+
+class TransformerOutputMixin(TransformerMixin, auto_wrap_output_keys=None):
+    """scikit-learn's TransformerMixin, whose estimators wrap their own output.
+
+    scikit-learn wraps the output of ``transform`` and ``fit_transform`` for
+    ``set_output`` by converting it, which would compute a lazy Dask collection
+    into memory (and drop its index). The estimators deriving from this mixin
+    are not wrapped; their ``transform`` calls :func:`wrap_output`, which gives
+    the same containers for in-memory data and keeps Dask collections lazy.
+    ``set_output`` stays available: scikit-learn reads the keys set here.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        kwargs.pop("auto_wrap_output_keys", None)
+        super().__init_subclass__(auto_wrap_output_keys=None, **kwargs)
+        cls._sklearn_auto_wrap_output_keys = {"transform"}
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit to X, then transform it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The data.
+        y : None
+            Ignored.
+        **fit_params : dict
+            Passed to ``fit`` (``sample_weight``).
+
+        Returns
+        -------
+        X_tr : {ndarray, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The transformed data, in the container ``set_output`` configures.
+
+        Examples
+        --------
+        >>> from skscale import StandardScaler
+        >>> StandardScaler().fit_transform([[1.0], [3.0]])
+        array([[-1.],
+               [ 1.]])
+        """
+        return self.fit(X, y, **fit_params).transform(X)
+
+
+def wrap_output(estimator, out, original, *, sparse_ok=False):
+    """Put what ``transform`` computed in the container ``set_output`` configures.
+
+    As scikit-learn does for arrays and frames in memory (a sparse matrix
+    refused unless ``sparse_ok``); a Dask collection stays lazy (see
+    :func:`skscale._dask.wrap_output`).
+    """
+    container = output_container(estimator)
+    if is_dask_collection(out):
+        return _dask.wrap_output(estimator, out, container)
+    if container == "default":
+        return out
+    if sparse.issparse(out) and not sparse_ok:
+        raise ValueError(
+            "The transformer outputs a scipy sparse matrix. Try to set the "
+            "transformer output to a dense array or disable "
+            f"{container.capitalize()} output with set_output(transform='default')."
+        )
+    return wrap_like_transform_output(
+        estimator, out, original, estimator.get_feature_names_out()
+    )
 
 
 def output_container(estimator):

@@ -2,13 +2,13 @@
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 
 from . import _dask
 from ._dask import is_dask_collection
 from ._locks import atomic_update
 from ._parallel import scratch
-from ._transform_driver import transform_dense
+from ._transform_driver import TransformerOutputMixin, transform_dense, wrap_output
 from ._validation import (
     canonical_sparse,
     check_bool,
@@ -22,7 +22,7 @@ from ._validation import (
 _NAMED_NORMS = {"l1": 1.0, "l2": 2.0, "max": np.inf}
 
 
-class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator):
     """Scale each sample (row) to unit norm.
 
     The transformation is ``row / ||row||_p`` with
@@ -186,8 +186,10 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         array([[ 0.25, -0.75]])
         """
         if is_dask_collection(X):
-            return _dask.transform(self, X, _normalize_block)
-        return self._normalize(X, copy, check_names=True)
+            out = _dask.transform(self, X, _normalize_block)
+        else:
+            out = self._normalize(X, copy, check_names=True)
+        return wrap_output(self, out, X)
 
     def _normalize(self, X, copy, check_names):
         p = self._p()

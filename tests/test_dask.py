@@ -350,3 +350,59 @@ def test_dask_names_warn_like_pandas():
         plain = skscale.StandardScaler().fit(_BASE.to_numpy())
         with pytest.warns(UserWarning, match="fitted without feature names"):
             plain.transform(dd.from_pandas(_BASE, npartitions=2))
+
+
+# -- set_output with Dask: the output stays Dask and lazy ------------------------
+
+
+def _indexed_frame(rng):
+    frame = pd.DataFrame(data(rng, n=60), columns=list("abcd"))
+    frame.index = np.arange(100, 160)
+    return frame
+
+
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
+def test_set_output_pandas_gives_a_lazy_dask_frame_with_the_index(name, rng):
+    frame = _indexed_frame(rng)
+    ddf = dd.from_pandas(frame, npartitions=3)
+    with dask.config.set(scheduler="sync"):
+        est = getattr(skscale, name)().set_output(transform="pandas").fit(ddf)
+        expected = clone(est).fit(frame).transform(frame)
+        with Counter() as counter:
+            out = est.transform(ddf)
+        assert counter.computes == 0
+        assert isinstance(out, dd.DataFrame)
+        assert out.divisions == ddf.divisions
+        assert list(out.columns) == list(est.get_feature_names_out())
+        pd.testing.assert_frame_equal(out.compute(), expected, rtol=1e-12)
+        if hasattr(est, "inverse_transform"):
+            back = est.inverse_transform(out)
+            assert isinstance(back, dd.DataFrame)
+            assert_allclose(back.compute().to_numpy(), frame.to_numpy(), rtol=1e-9)
+        # A Dask array gets named pandas partitions.
+        arr = da.from_array(frame.to_numpy(), chunks=(25, 4))
+        named = clone(est).fit(arr).transform(arr)
+        assert isinstance(named, dd.DataFrame)
+        assert list(named.columns) == ["x0", "x1", "x2", "x3"]
+
+
+@pytest.mark.parametrize("container", ["polars"])
+def test_a_container_dask_cannot_hold_is_refused(container, rng):
+    pytest.importorskip(container)
+    ddf = dd.from_pandas(_indexed_frame(rng), npartitions=2)
+    est = skscale.StandardScaler().set_output(transform=container)
+    with dask.config.set(scheduler="sync"):
+        est.fit(ddf)
+        with pytest.raises(ValueError, match="cannot hold a Dask collection"):
+            est.transform(ddf)
+        with pytest.raises(ValueError, match="cannot hold a Dask collection"):
+            est.inverse_transform(ddf)
+
+
+def test_set_output_default_keeps_the_kind_of_the_input(rng):
+    frame = _indexed_frame(rng)
+    with dask.config.set(scheduler="sync"):
+        ddf = dd.from_pandas(frame, npartitions=2)
+        assert isinstance(skscale.StandardScaler().fit_transform(ddf), dd.DataFrame)
+        arr = da.from_array(frame.to_numpy(), chunks=(20, 4))
+        assert isinstance(skscale.StandardScaler().fit_transform(arr), da.Array)
