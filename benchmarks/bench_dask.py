@@ -7,9 +7,16 @@ median fit time, the ratio dask-ml / skscale, and the largest relative error of
 each library's fitted mean, variance, minimum and maximum against an exact
 reference (sums in extended precision, two passes).
 
+With ``--parquet FOLDER`` it also writes the data to Parquet there and times
+the frames users get from ``dd.read_parquet(FOLDER, dtype_backend="pyarrow")``
+(``float64[pyarrow]`` columns): skscale fits them as they are; dask-ml 2025.1.0
+fails on ``float64[pyarrow]``, so it fits a float64 copy
+(``ddf.astype("float64")``, converted in the same tasks), which is what its
+users have to do.
+
 Run it with ``python benchmarks/bench_dask.py [--rows N] [--columns P]
-[--chunk-rows R] [--workers W] [--repeats K] [--json PATH]``; it needs
-``pip install -e ".[dask,bench]"``. It is not a test.
+[--chunk-rows R] [--workers W] [--repeats K] [--parquet FOLDER] [--json PATH]``;
+it needs ``pip install -e ".[dask,bench]"``. It is not a test.
 """
 
 import argparse
@@ -65,6 +72,7 @@ def main(argv=None):
     parser.add_argument("--chunk-rows", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--parquet", metavar="FOLDER", help="also time Parquet")
     parser.add_argument("--json", metavar="PATH")
     args = parser.parse_args(argv)
 
@@ -75,7 +83,8 @@ def main(argv=None):
         n_workers=args.workers,
         threads_per_worker=1,
         host="127.0.0.1",
-        dashboard_address=None,
+        scheduler_port=0,
+        dashboard_address=":0",
         silence_logs=40,
     )
     rows = []
@@ -86,10 +95,24 @@ def main(argv=None):
             ("StandardScaler", skscale.StandardScaler, dml.StandardScaler),
             ("MinMaxScaler", skscale.MinMaxScaler, dml.MinMaxScaler),
         ]
-        for name, ours, theirs in pairs:
-            ours_time, ours_fit = timed(lambda c=ours: c().fit(X), args.repeats)
-            theirs_time, theirs_fit = timed(lambda c=theirs: c().fit(X), args.repeats)
+        inputs = [("array", X, X)]
+        if args.parquet:
+            import dask.dataframe as dd
+
+            names = [f"c{j}" for j in range(args.columns)]
+            dd.from_dask_array(X, columns=names).to_parquet(args.parquet)
+            frame = dd.read_parquet(args.parquet, dtype_backend="pyarrow")
+            inputs.append(("parquet", frame, frame.astype("float64")))
+        cases = [(kind, *pair) for kind, *_ in inputs for pair in pairs]
+        data = {kind: (mine, copy) for kind, mine, copy in inputs}
+        for kind, name, ours, theirs in cases:
+            mine, copy = data[kind]
+            ours_time, ours_fit = timed(lambda c=ours, X=mine: c().fit(X), args.repeats)
+            theirs_time, theirs_fit = timed(
+                lambda c=theirs, X=copy: c().fit(X), args.repeats
+            )
             row = {
+                "input": kind,
                 "estimator": name,
                 "skscale_s": ours_time,
                 "dask_ml_s": theirs_time,
@@ -125,7 +148,10 @@ def main(argv=None):
         ),
     }
     print("machine:", ", ".join(f"{k}={v}" for k, v in machine.items()))
-    header = f"{'estimator':<16} {'skscale s':>10} {'dask-ml s':>10} {'speedup':>8}"
+    header = (
+        f"{'input':<8} {'estimator':<16} {'skscale s':>10} {'dask-ml s':>10} "
+        f"{'speedup':>8}"
+    )
     print(f"{header}  relative errors (skscale / dask-ml)")
     for row in rows:
         errors = "  ".join(
@@ -134,7 +160,7 @@ def main(argv=None):
             if f"skscale_err_{key}" in row
         )
         print(
-            f"{row['estimator']:<16} {row['skscale_s']:>10.3f} "
+            f"{row['input']:<8} {row['estimator']:<16} {row['skscale_s']:>10.3f} "
             f"{row['dask_ml_s']:>10.3f} {row['speedup']:>7.2f}x  {errors}"
         )
     if args.json:
