@@ -1,6 +1,7 @@
 """skscale: exact, fast, scikit-learn-compatible feature scaling on one core."""
 
 from ._config import config_context, get_config, set_config
+from ._layer_normalizer import LayerNormalizer
 from ._max_abs_scaler import MaxAbsScaler
 from ._mean_normalization_scaler import MeanNormalizationScaler
 from ._min_max_scaler import MinMaxScaler
@@ -11,6 +12,7 @@ from ._unit_length_normalizer import UnitLengthNormalizer
 from ._version import __version__ as __version__
 
 __all__ = [
+    "LayerNormalizer",
     "MaxAbsScaler",
     "MeanNormalizationScaler",
     "MinMaxScaler",

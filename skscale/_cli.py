@@ -55,6 +55,7 @@ _SHORT_NAMES = {
     "MaxAbsScaler": "maxabs",
     "MiniBatchStandardizer": "minibatch",
     "UnitLengthNormalizer": "unitlength",
+    "LayerNormalizer": "layer",
 }
 SCALERS = {
     _SHORT_NAMES.get(name, name.lower()): cls for name, cls in estimators().items()

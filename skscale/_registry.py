@@ -13,7 +13,7 @@ def estimators():
     --------
     >>> from skscale._registry import estimators
     >>> list(estimators())  # doctest: +NORMALIZE_WHITESPACE
-    ['MaxAbsScaler', 'MeanNormalizationScaler', 'MinMaxScaler',
+    ['LayerNormalizer', 'MaxAbsScaler', 'MeanNormalizationScaler', 'MinMaxScaler',
      'MiniBatchStandardizer', 'StandardScaler', 'UnitLengthNormalizer']
     """
     from sklearn.base import BaseEstimator

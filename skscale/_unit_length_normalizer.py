@@ -2,18 +2,14 @@
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 
-from . import _dask
-from ._dask import is_dask_collection
-from ._locks import atomic_update
 from ._parallel import scratch
-from ._transform_driver import TransformerOutputMixin, transform_dense, wrap_output
+from ._row_normalizer import _RowNormalizer
+from ._transform_driver import transform_dense
 from ._validation import (
     canonical_sparse,
     check_bool,
     check_real,
-    check_sample_weight,
     infinite_features,
     raise_if_infinite,
     validate_x,
@@ -22,7 +18,7 @@ from ._validation import (
 _NAMED_NORMS = {"l1": 1.0, "l2": 2.0, "max": np.inf}
 
 
-class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator):
+class UnitLengthNormalizer(_RowNormalizer):
     """Scale each sample (row) to unit norm.
 
     The transformation is ``row / ||row||_p`` with
@@ -70,22 +66,10 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEst
         self.norm = norm
         self.copy = copy
 
-    # Stateless: a saved document holds the feature count and names only.
-    _saves_statistics = False
-
     def _check_params(self):
         """Raise ValueError naming an invalid parameter: the norm, then copy."""
         self._p()
         check_bool(self.copy, "copy")
-
-    def _state_fields(self):
-        return {}
-
-    def _get_state(self):
-        return {}
-
-    def _set_state(self, stats, sections):
-        pass
 
     def _p(self):
         """The norm's exponent p, validated."""
@@ -98,71 +82,6 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEst
             "'l1', 'l2', 'max' or a number p >= 1 (numpy.inf included)",
             lambda p: p >= 1,
         )
-
-    def fit(self, X, y=None, sample_weight=None):
-        """Validate X and the parameters; the normalizer learns nothing.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
-            The data.
-        y : None
-            Ignored.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Validated and ignored: a row's norm does not depend on its weight.
-
-        Returns
-        -------
-        self : object
-            The normalizer.
-
-        Examples
-        --------
-        >>> from skscale import UnitLengthNormalizer
-        >>> UnitLengthNormalizer().fit([[3.0, 4.0]]).n_features_in_
-        2
-        """
-        return self._validate(X, sample_weight, reset=True, fitting=True)
-
-    def partial_fit(self, X, y=None, sample_weight=None):
-        """Validate one batch; the normalizer learns nothing.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
-            The batch.
-        y : None
-            Ignored.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Validated and ignored.
-
-        Returns
-        -------
-        self : object
-            The normalizer.
-
-        Examples
-        --------
-        >>> from skscale import UnitLengthNormalizer
-        >>> UnitLengthNormalizer().partial_fit([[3.0, 4.0]]).transform([[6.0, 8.0]])
-        array([[0.6, 0.8]])
-        """
-        return self._validate(
-            X, sample_weight, reset=not hasattr(self, "n_features_in_")
-        )
-
-    def _validate(self, X, sample_weight, reset, fitting=False):
-        with atomic_update(self):
-            self._p()
-            check_bool(self.copy, "copy")
-            if is_dask_collection(X):
-                # Nothing to learn: check the shape and names, compute nothing.
-                _dask.check_input(self, X, reset)
-                return self
-            X = validate_x(self, X, reset=reset)
-            raise_if_infinite(self, infinite_features(X))
-            check_sample_weight(sample_weight, X.shape[0], require_nonzero=fitting)
-        return self
 
     def transform(self, X, copy=None):
         """Scale each row of X to unit norm.
@@ -185,13 +104,9 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEst
         >>> UnitLengthNormalizer(norm="l1").transform([[1.0, -3.0]])
         array([[ 0.25, -0.75]])
         """
-        if is_dask_collection(X):
-            out = _dask.transform(self, X, _normalize_block)
-        else:
-            out = self._normalize(X, copy, check_names=True)
-        return wrap_output(self, out, X)
+        return self._transform(X, copy)
 
-    def _normalize(self, X, copy, check_names):
+    def _normalize_rows(self, X, copy, check_names):
         p = self._p()
         copy = self.copy if copy is None else copy
         original = X
@@ -210,18 +125,6 @@ class UnitLengthNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEst
             np.divide(src, _row_norms(src, p)[:, np.newaxis], out=dst)
 
         return transform_dense(self, X, original, copy, normalize, elementwise=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.allow_nan = True
-        tags.input_tags.sparse = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
-        return tags
-
-
-def _normalize_block(estimator, block):
-    return estimator._normalize(block, True, check_names=False)
 
 
 def _csr_rows(X):

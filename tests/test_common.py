@@ -11,6 +11,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skscale
 from skscale import (
+    LayerNormalizer,
     MaxAbsScaler,
     MiniBatchStandardizer,
     MinMaxScaler,
@@ -31,6 +32,9 @@ CHECKED = [
     UnitLengthNormalizer(norm="l1"),
     UnitLengthNormalizer(norm="max"),
     UnitLengthNormalizer(norm=3.5),
+    LayerNormalizer(eps=1e-5, ddof=1),
+    LayerNormalizer(with_mean=False),
+    LayerNormalizer(with_std=False),
     MiniBatchStandardizer(momentum=0.1, batch_size=7),
     MiniBatchStandardizer(momentum=1.0, bias_correction=False, ddof=1, eps=1e-5),
 ]

@@ -815,6 +815,7 @@ NUMERIC_PARAMS = {
     "MiniBatchStandardizer": ["momentum", "batch_size", "ddof", "eps"],
     "StandardScaler": ["ddof"],
     "UnitLengthNormalizer": ["norm"],
+    "LayerNormalizer": ["eps", "ddof"],
 }
 
 

@@ -1,0 +1,221 @@
+"""LayerNormalizer: standardize each sample (row) across its features."""
+
+import numpy as np
+from scipy import sparse
+
+from ._row_normalizer import _RowNormalizer
+from ._stats import FeatureStats
+from ._transform_driver import transform_dense
+from ._validation import (
+    canonical_sparse,
+    check_bool,
+    check_real,
+    infinite_features,
+    raise_if_infinite,
+    validate_x,
+)
+
+
+class LayerNormalizer(_RowNormalizer):
+    """Standardize each sample (row) across its features: layer normalization, SNV.
+
+    The transformation of a row ``x`` of ``p`` features is::
+
+        (x - mean(x)) / sqrt(var(x) + eps)
+        var(x) = sum_j (x_j - mean(x))^2 / (p - ddof)
+
+    over the row's observed (non-NaN) entries. It is layer normalization as
+    deep learning uses it (``torch.nn.LayerNorm`` without its affine weights,
+    Keras ``LayerNormalization``) and the Standard Normal Variate (SNV) of
+    chemometrics. A constant row becomes zeros (centred, not divided by zero)
+    when ``eps`` is 0. NaN entries are left out of the row's statistics and
+    stay NaN; a row with nothing observed stays NaN, without a warning.
+
+    The row statistics come from the same statistics core as the column
+    scalers (a pivot and the moments of the deviations from it, with the mean's
+    residual), so that a row far from zero is standardized as exactly as one
+    near it. Every row is computed in float64; float32 and float16 input stay
+    in their dtype.
+
+    The normalizer is stateless, like :class:`UnitLengthNormalizer`:
+    :meth:`fit` only validates its input, and :meth:`partial_fit` exists so
+    that it can sit in a streaming pipeline. scikit-learn has only the function
+    ``sklearn.preprocessing.scale(X, axis=1)`` for it.
+
+    Parameters
+    ----------
+    eps : float >= 0, default=0.0
+        Added to the variance inside the square root, as torch and Keras do.
+    ddof : float >= 0, default=0
+        Delta degrees of freedom of the row variance; a row with at most
+        ``ddof`` observed entries is divided by ``sqrt(eps)`` (by 1 when
+        ``eps`` is 0).
+    with_mean : bool, default=True
+        Subtract the row mean. With False, each row is divided by its standard
+        deviation (about its mean) without being centred, as
+        ``StandardScaler(with_mean=False)`` does per column: this is not
+        RMSNorm, which divides by the root mean square.
+    with_std : bool, default=True
+        Divide by ``sqrt(var + eps)``.
+    copy : bool, default=True
+        If False, normalize a float array in place.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of a DataFrame seen during fit.
+
+    See Also
+    --------
+    UnitLengthNormalizer : Scale each row to unit norm instead.
+    StandardScaler : Standardize each feature (column) instead of each row.
+
+    Notes
+    -----
+    Equivalent settings elsewhere: ``torch.nn.functional.layer_norm(x,
+    (p,), eps=1e-5)`` is ``LayerNormalizer(eps=1e-5)``; Keras'
+    ``LayerNormalization(epsilon=1e-3)`` (without its scale and center) is
+    ``LayerNormalizer(eps=1e-3)``. SNV (prospectr's ``standardNormalVariate``,
+    mdatools' ``prep.snv``) divides by the sample standard deviation,
+    ``ddof=1``; chemotools' ``StandardNormalVariate`` uses ``numpy.std``'s
+    default, ``ddof=0``.
+
+    Sparse input is accepted only with ``with_mean=False`` (centring would
+    make it dense).
+
+    Examples
+    --------
+    >>> from skscale import LayerNormalizer
+    >>> LayerNormalizer().fit_transform([[1.0, 2.0, 3.0], [5.0, 5.0, 5.0]])
+    array([[-1.22474487,  0.        ,  1.22474487],
+           [ 0.        ,  0.        ,  0.        ]])
+    >>> LayerNormalizer(ddof=1).fit_transform([[1.0, float("nan"), 3.0]])
+    array([[-0.70710678,         nan,  0.70710678]])
+    """
+
+    def __init__(self, *, eps=0.0, ddof=0, with_mean=True, with_std=True, copy=True):
+        self.eps = eps
+        self.ddof = ddof
+        self.with_mean = with_mean
+        self.with_std = with_std
+        self.copy = copy
+
+    def _check_params(self):
+        """Raise ValueError naming an invalid parameter."""
+        for name in ("with_mean", "with_std", "copy"):
+            check_bool(getattr(self, name), name)
+        for name in ("eps", "ddof"):
+            check_real(
+                getattr(self, name),
+                name,
+                "a finite number >= 0",
+                lambda value: 0 <= value < np.inf,
+            )
+
+    def transform(self, X, copy=None):
+        """Standardize each row of X across its features.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The data; NaN stays NaN and is left out of the row statistics.
+            Sparse input needs ``with_mean=False``.
+        copy : bool, default=None
+            Copy X before normalizing it; None means the ``copy`` parameter.
+
+        Returns
+        -------
+        X_tr : {ndarray, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The standardized rows, of the input's float dtype.
+
+        Examples
+        --------
+        >>> from skscale import LayerNormalizer
+        >>> LayerNormalizer(with_mean=False).transform([[1.0, 3.0]])
+        array([[1., 3.]])
+        """
+        return self._transform(X, copy)
+
+    def _normalize_rows(self, X, copy, check_names):
+        self._check_params()
+        copy = self.copy if copy is None else copy
+        original = X
+        self._refuse_sparse(X)
+        X = validate_x(self, X, reset=False if check_names else None, copy=copy)
+        if sparse.issparse(X):
+            raise_if_infinite(self, infinite_features(X))
+            X = canonical_sparse(X, copy)
+            rows = X.indices if X.format == "csc" else _csr_rows(X)
+            values = X.data.astype(np.float64)
+            values /= self._sparse_scales(values, rows, X.shape)[rows]
+            X.data[...] = values
+            return X
+
+        def standardize(src, dst, cols):
+            center, residual, scale = self._row_map(src)
+            with np.errstate(all="ignore"):
+                rows = src.astype(np.float64)
+                rows -= center[:, np.newaxis]
+                rows -= residual[:, np.newaxis]
+                rows /= scale[:, np.newaxis]
+            dst[...] = rows
+
+        return transform_dense(self, X, original, copy, standardize, elementwise=False)
+
+    def _refuse_sparse(self, X):
+        if sparse.issparse(X) and self.with_mean:
+            raise ValueError(
+                f"{self!r} cannot take sparse input: centering would make it "
+                "dense. Use LayerNormalizer(with_mean=False) to scale sparse rows "
+                "without centering them, or pass X.toarray() if it fits in memory."
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Centring would make sparse data dense.
+        tags.input_tags.sparse = not self.with_mean
+        return tags
+
+    def _row_map(self, block):
+        """Per row of a block: the center, the mean's residual and the divisor."""
+        # The statistics core summarises columns: the rows of the block are the
+        # columns of its transpose.
+        stats = FeatureStats.from_array(block.T, moments=2, extrema=False)
+        n = block.shape[0]
+        if self.with_mean:
+            center, residual = stats.mean, stats.residual
+        else:
+            center, residual = np.zeros(n), np.zeros(n)
+        return center, residual, self._divisors(stats.std(self.ddof))
+
+    def _divisors(self, std):
+        if not self.with_std:
+            return np.ones(std.shape[0])
+        with np.errstate(invalid="ignore"):
+            scale = np.hypot(std, np.sqrt(float(self.eps)))
+        # A constant row (and one with at most ddof entries) is centred only.
+        return np.where(scale == 0.0, 1.0, scale)
+
+    def _sparse_scales(self, values, rows, shape):
+        """Each row's divisor, its implicit zeros counted as entries."""
+        n_rows, n_features = shape
+        observed = ~np.isnan(values)
+        count = n_features - np.bincount(rows[~observed], minlength=n_rows)
+        total = np.bincount(rows[observed], values[observed], minlength=n_rows)
+        with np.errstate(all="ignore"):
+            mean = total / count
+            deviation = values[observed] - mean[rows[observed]]
+            stored = np.bincount(rows[observed], minlength=n_rows)
+            squares = (
+                np.bincount(rows[observed], deviation * deviation, minlength=n_rows)
+                + (count - stored) * mean * mean
+            )
+            ddof = float(self.ddof)
+            std = np.sqrt(np.where(count > ddof, squares / (count - ddof), 0.0))
+        return self._divisors(np.where(count > 0, std, np.nan))
+
+
+def _csr_rows(X):
+    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))

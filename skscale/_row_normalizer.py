@@ -1,0 +1,137 @@
+"""The base of the per-sample (row) normalizers: stateless, block-wise, lazy on Dask.
+
+A row normalizer learns nothing: ``fit`` and ``partial_fit`` validate their
+input and record the feature count and names, as scikit-learn's ``Normalizer``
+does, and ``transform`` works row by row, so that the output of a row never
+depends on the other rows. Subclasses provide ``_check_params`` and
+``_normalize_rows(X, copy, check_names)``.
+"""
+
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin
+
+from . import _dask
+from ._dask import is_dask_collection
+from ._locks import atomic_update
+from ._transform_driver import TransformerOutputMixin, wrap_output
+from ._validation import (
+    check_sample_weight,
+    infinite_features,
+    raise_if_infinite,
+    validate_x,
+)
+
+
+class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator):
+    """Base class of the row normalizers. Not public."""
+
+    # Stateless: a saved document holds the feature count and names only.
+    _saves_statistics = False
+
+    def _check_params(self):
+        """Raise ValueError naming any invalid parameter."""
+        raise NotImplementedError
+
+    def _normalize_rows(self, X, copy, check_names):
+        """Normalize the rows of an in-memory X (validated here)."""
+        raise NotImplementedError
+
+    def _refuse_sparse(self, X):
+        """Raise ValueError if this normalizer cannot take X because it is sparse."""
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Validate X and the parameters; a row normalizer learns nothing.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The data.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Validated and ignored: a row's normalization does not depend on
+            its weight.
+
+        Returns
+        -------
+        self : object
+            The normalizer.
+
+        Examples
+        --------
+        >>> from skscale import LayerNormalizer
+        >>> LayerNormalizer().fit([[3.0, 4.0]]).n_features_in_
+        2
+        """
+        return self._validate(X, sample_weight, reset=True, fitting=True)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Validate one batch; a row normalizer learns nothing.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            The batch.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Validated and ignored.
+
+        Returns
+        -------
+        self : object
+            The normalizer.
+
+        Examples
+        --------
+        >>> from skscale import UnitLengthNormalizer
+        >>> UnitLengthNormalizer().partial_fit([[3.0, 4.0]]).transform([[6.0, 8.0]])
+        array([[0.6, 0.8]])
+        """
+        return self._validate(
+            X, sample_weight, reset=not hasattr(self, "n_features_in_")
+        )
+
+    def _validate(self, X, sample_weight, reset, fitting=False):
+        with atomic_update(self):
+            self._check_params()
+            if is_dask_collection(X):
+                # Nothing to learn: check the shape and names, compute nothing.
+                _dask.check_input(self, X, reset)
+                return self
+            self._refuse_sparse(X)
+            X = validate_x(self, X, reset=reset)
+            raise_if_infinite(self, infinite_features(X))
+            check_sample_weight(sample_weight, X.shape[0], require_nonzero=fitting)
+        return self
+
+    def _transform(self, X, copy):
+        """Normalize the rows of X, lazily for Dask, in the configured container."""
+        if is_dask_collection(X):
+            self._check_params()
+            out = _dask.transform(self, X, _normalize_block)
+        else:
+            out = self._normalize_rows(X, copy, check_names=True)
+        return wrap_output(self, out, X)
+
+    # -- state, for persistence: nothing but the feature count and names -------
+
+    def _state_fields(self):
+        return {}
+
+    def _get_state(self):
+        return {}
+
+    def _set_state(self, stats, sections):
+        pass
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
+        return tags
+
+
+def _normalize_block(estimator, block):
+    return estimator._normalize_rows(block, True, check_names=False)
