@@ -155,12 +155,20 @@ class LayerNormalizer(_RowNormalizer):
 
         def standardize(src, dst, cols):
             center, residual, scale = self._row_map(src)
+            # float64 blocks are computed in the output itself; narrower ones
+            # in a float64 copy, cast once.
+            wide = dst.dtype == np.float64
+            rows = dst if wide else np.empty(src.shape)
             with np.errstate(all="ignore"):
-                rows = src.astype(np.float64)
-                rows -= center[:, np.newaxis]
-                rows -= residual[:, np.newaxis]
+                np.subtract(src, center[:, np.newaxis], out=rows)
+                # The mean's residual, only where an ulp of the mean matters
+                # against the scale (a row far from zero).
+                needed = np.abs(residual) > 2.0**-51 * scale
+                if needed.any():
+                    rows -= np.where(needed, residual, 0.0)[:, np.newaxis]
                 rows /= scale[:, np.newaxis]
-            dst[...] = rows
+            if not wide:
+                dst[...] = rows
 
         return transform_dense(self, X, original, copy, standardize, elementwise=False)
 
