@@ -45,6 +45,7 @@ from functools import partial
 import numpy as np
 import sklearn
 from sklearn import preprocessing as sk
+from sklearn.preprocessing import FunctionTransformer
 
 import skscale
 
@@ -64,6 +65,11 @@ MINIBATCH_BATCH_SIZE = 10_000
 TARGET_SHAPE = SIZES["large"]
 TARGET_DTYPE = "float64"
 SMALL_SHAPE = SIZES["small"]
+
+
+def _numpy_layer_norm(X):
+    """What scikit-learn users write for layer normalization (scale(X, axis=1))."""
+    return (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True)
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,13 @@ CASES = (
         operations=("transform",),
     ),
     Case(
+        "LayerNormalizer",
+        skscale.LayerNormalizer,
+        partial(FunctionTransformer, _numpy_layer_norm),
+        "NumPy one-liner",
+        operations=("transform",),
+    ),
+    Case(
         "MiniBatchStandardizer",
         partial(skscale.MiniBatchStandardizer, batch_size=MINIBATCH_BATCH_SIZE),
         sk.StandardScaler,
@@ -110,6 +123,7 @@ SPEED_TARGETS = (
     ("MaxAbsScaler", "fit", 2.5),
     ("MeanNormalizationScaler", "fit", 2.5),
     ("UnitLengthNormalizer", "transform", 2.0),
+    ("LayerNormalizer", "transform", 2.0),
 )
 MINIBATCH_OVER_STANDARD_MAX = 1.5
 FIT_MEMORY_MAX = 0.05

@@ -154,10 +154,20 @@ class LayerNormalizer(_RowNormalizer):
             return X
 
         def standardize(src, dst, cols):
-            center, residual, scale = self._row_map(src)
             # float64 blocks are computed in the output itself; narrower ones
             # in a float64 copy, cast once.
             wide = dst.dtype == np.float64
+            if wide and src.shape[1]:
+                # The deviations go to a C-ordered block of their own when the
+                # output is the input (they must not overwrite it) or is not
+                # C-ordered (row sums in one order: the same bits either way).
+                own = np.may_share_memory(src, dst) or not dst.flags.c_contiguous
+                out = np.empty(src.shape) if own else dst
+                if self._deviation_rows(src, out):
+                    if own:
+                        dst[...] = out
+                    return
+            center, residual, scale = self._row_map(src)
             rows = dst if wide else np.empty(src.shape)
             with np.errstate(all="ignore"):
                 np.subtract(src, center[:, np.newaxis], out=rows)
@@ -185,6 +195,55 @@ class LayerNormalizer(_RowNormalizer):
         # Centring would make sparse data dense.
         tags.input_tags.sparse = not self.with_mean
         return tags
+
+    def _deviation_rows(self, src, dst):
+        """Standardize the float64 rows of ``src`` into ``dst`` in five passes.
+
+        The deviations from each row's first entry are written to ``dst`` and
+        summed, then their squares: the moments the statistics core would
+        take, without its scratch block. Rows where that loses digits (a NaN,
+        an infinity or an overflow, a first entry more than 4 standard
+        deviations from the mean, squares near underflow) are done again by
+        the core (:meth:`_row_map`). Returns False when no row was done.
+        """
+        p = src.shape[1]
+        # Row sums in one order whatever the layout: the same bits for a
+        # Fortran-ordered block as for a C-ordered one.
+        src = np.ascontiguousarray(src)
+        with np.errstate(all="ignore"):
+            np.subtract(src, src[:, :1], out=dst)
+            offset = np.add.reduce(dst, axis=1) / p
+            squares = np.einsum("ij,ij->i", dst, dst)
+            var = np.maximum(squares / p - offset * offset, 0.0)
+            good = (
+                np.isfinite(squares)
+                & (offset * offset <= 16.0 * var)
+                & (squares > 2.0**-900)
+            )
+            # A zero sum of squares is a constant row only if every deviation
+            # is zero (not squares that underflowed).
+            zero = np.flatnonzero(squares == 0.0)
+            if zero.size:
+                good[zero] = ~np.any(dst[zero], axis=1)
+            if not good.any():
+                return False
+            ddof = float(self.ddof)
+            # At most ddof entries: too few to estimate a variance (0).
+            var = var * (p / (p - ddof)) if p > ddof else np.zeros_like(var)
+            scale = self._divisors(np.sqrt(var))
+            if self.with_mean:
+                dst -= offset[:, np.newaxis]
+                dst /= scale[:, np.newaxis]
+            else:
+                np.divide(src, scale[:, np.newaxis], out=dst)
+        if not good.all():
+            bad = np.flatnonzero(~good)
+            rows = src[bad]
+            center, residual, scale = self._row_map(rows)
+            with np.errstate(all="ignore"):
+                out = (rows - center[:, np.newaxis]) - residual[:, np.newaxis]
+                dst[bad] = out / scale[:, np.newaxis]
+        return True
 
     def _row_map(self, block):
         """Per row of a block: the center, the mean's residual and the divisor."""

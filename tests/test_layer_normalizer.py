@@ -185,3 +185,34 @@ def test_command_line_fit_and_transform(tmp_path, capsys):
 def test_bad_parameters_are_named(params, message):
     with pytest.raises(ValueError, match=message):
         LayerNormalizer(**params).fit([[1.0, 2.0]])
+
+
+def test_in_place_and_mixed_rows_equal_the_copy(rng):
+    # Rows the fast path takes, and rows it hands back to the core: NaN, a
+    # first entry far from the mean, tiny deviations, a huge offset.
+    X = rng.normal(size=(40, 9))
+    X[3, 4] = np.nan
+    X[5] = [100.0, *rng.normal(size=8)]
+    X[7] = 1e-200 * rng.normal(size=9)
+    X[9] = 1e15 + rng.normal(size=9)
+    expected = LayerNormalizer().fit_transform(X)
+    for i in (3, 5, 20):
+        assert_allclose(expected[i], numpy_formula(X[i : i + 1])[0], rtol=1e-9)
+    # Standardizing does not depend on the unit: row 7 as if in units of 1e-200.
+    assert_allclose(expected[7], numpy_formula(X[7:8] * 1e200)[0], rtol=1e-9)
+    exact = [Fraction(v) for v in X[9]]
+    mean = sum(exact) / len(exact)
+    std = math.sqrt(sum((v - mean) ** 2 for v in exact) / len(exact))
+    assert_allclose(expected[9], [float(v - mean) / std for v in exact], atol=1e-9)
+    inplace = X.copy()
+    out = LayerNormalizer(copy=False).fit(inplace).transform(inplace)
+    assert out is inplace
+    assert_allclose(out, expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("ddof", [3, 4, 7.5])
+def test_ddof_at_or_beyond_the_row_length_centres_only(ddof, rng):
+    X = rng.normal(size=(5, 3))
+    X[1, 0] = np.nan
+    out = LayerNormalizer(ddof=ddof).fit_transform(X)
+    assert_allclose(out, X - np.nanmean(X, axis=1, keepdims=True), atol=1e-15)
