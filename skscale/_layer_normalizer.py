@@ -4,7 +4,7 @@ import numpy as np
 from scipy import sparse
 
 from ._row_normalizer import _RowNormalizer
-from ._stats import FeatureStats
+from ._stats import FeatureStats, row_deviation_moments
 from ._transform_driver import transform_dense
 from ._validation import (
     canonical_sparse,
@@ -199,50 +199,35 @@ class LayerNormalizer(_RowNormalizer):
     def _deviation_rows(self, src, dst):
         """Standardize the float64 rows of ``src`` into ``dst`` in five passes.
 
-        The deviations from each row's first entry are written to ``dst`` and
-        summed, then their squares: the moments the statistics core would
-        take, without its scratch block. Rows where that loses digits (a NaN,
-        an infinity or an overflow, a first entry more than 4 standard
-        deviations from the mean, squares near underflow) are done again by
-        the core (:meth:`_row_map`). Returns False when no row was done.
+        The moments come from :func:`skscale._stats.row_deviation_moments`,
+        which leaves each row's deviations from its first entry in ``dst``;
+        the rows where they are not exact to rounding are done again from the
+        statistics of the core (:meth:`_row_map`). Returns False when no row
+        was done.
         """
-        p = src.shape[1]
         # Row sums in one order whatever the layout: the same bits for a
         # Fortran-ordered block as for a C-ordered one.
         src = np.ascontiguousarray(src)
+        offset, std0, exact = row_deviation_moments(src, dst)
+        if not exact.any():
+            return False
+        p, ddof = src.shape[1], float(self.ddof)
         with np.errstate(all="ignore"):
-            np.subtract(src, src[:, :1], out=dst)
-            offset = np.add.reduce(dst, axis=1) / p
-            squares = np.einsum("ij,ij->i", dst, dst)
-            var = np.maximum(squares / p - offset * offset, 0.0)
-            good = (
-                np.isfinite(squares)
-                & (offset * offset <= 16.0 * var)
-                & (squares > 2.0**-900)
-            )
-            # A zero sum of squares is a constant row only if every deviation
-            # is zero (not squares that underflowed).
-            zero = np.flatnonzero(squares == 0.0)
-            if zero.size:
-                good[zero] = ~np.any(dst[zero], axis=1)
-            if not good.any():
-                return False
-            ddof = float(self.ddof)
             # At most ddof entries: too few to estimate a variance (0).
-            var = var * (p / (p - ddof)) if p > ddof else np.zeros_like(var)
-            scale = self._divisors(np.sqrt(var))
+            std = std0 * np.sqrt(p / (p - ddof)) if p > ddof else 0.0 * std0
+            scale = self._divisors(std)
             if self.with_mean:
                 dst -= offset[:, np.newaxis]
                 dst /= scale[:, np.newaxis]
             else:
                 np.divide(src, scale[:, np.newaxis], out=dst)
-        if not good.all():
-            bad = np.flatnonzero(~good)
-            rows = src[bad]
+        if not exact.all():
+            redo = np.flatnonzero(~exact)
+            rows = src[redo]
             center, residual, scale = self._row_map(rows)
             with np.errstate(all="ignore"):
                 out = (rows - center[:, np.newaxis]) - residual[:, np.newaxis]
-                dst[bad] = out / scale[:, np.newaxis]
+                dst[redo] = out / scale[:, np.newaxis]
         return True
 
     def _row_map(self, block):

@@ -52,7 +52,7 @@ from ._parallel import (
     widening,
 )
 
-__all__ = ["FeatureStats", "observed_counts", "two_sum"]
+__all__ = ["FeatureStats", "observed_counts", "row_deviation_moments", "two_sum"]
 
 # Column reductions of a C-contiguous block run on a view with rows this long:
 # numpy reduces along the first axis row by row, and long rows keep it vectorised.
@@ -543,6 +543,40 @@ def _shifted_moments(X, center, missing=None, count=None, finite=False):
         offset, _, var = second
     mean, residual = two_sum(center, offset)
     return mean, residual, np.sqrt(np.maximum(var, 0.0)), squares
+
+
+def row_deviation_moments(X, out):
+    """The moments of each row of a C-ordered float64 block, from its deviations.
+
+    Writes the deviations of each row from its first entry to ``out`` (a
+    C-ordered float64 block of X's shape, which may then be reused), and
+    returns ``(offset, std0, exact)``: per row, the mean deviation (the mean
+    is ``X[:, 0] + offset``), the root mean square deviation from the mean,
+    and whether those two are exact to rounding. They are not (the caller
+    then takes :meth:`FeatureStats.from_array` of the rows) where a row holds
+    a NaN, an infinity or an overflow, where its first entry lies more than
+    4 standard deviations from its mean (the rule of :func:`_shifted_moments`),
+    or where its squared deviations near underflow. Three passes, where the
+    column kernels take four and a scratch block: the rows of a block are
+    contiguous.
+    """
+    p = X.shape[1]
+    with np.errstate(all="ignore"):
+        np.subtract(X, X[:, :1], out=out)
+        offset = np.add.reduce(out, axis=1) / p
+        squares = np.einsum("ij,ij->i", out, out)
+        var = np.maximum(squares / p - offset * offset, 0.0)
+        exact = (
+            np.isfinite(squares)
+            & (offset * offset <= _RECENTER * var)
+            & (squares > 2.0**-900)
+        )
+        # A zero sum of squares is a constant row only if every deviation is
+        # zero (not squares that underflowed).
+        zero = np.flatnonzero(squares == 0.0)
+        if zero.size:
+            exact[zero] = ~np.any(out[zero], axis=1)
+    return offset, np.sqrt(var), exact
 
 
 def _deviation_stats(X):
