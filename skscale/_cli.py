@@ -712,16 +712,23 @@ def _fit_parquet(args, scaler):
     total, chunks = _parquet_chunks(args.data, args.chunksize, columns)
     seen = 0
     with _progress(total, "fit", args.progress) as advance:
-        for chunk in chunks:
-            if len(chunk) == 0:
-                continue
-            where = _rows(args.data, seen, seen + len(chunk))
-            features = _parquet_features(chunk, columns, where)
+        for chunk, where, features in _parquet_batches(args.data, chunks, columns):
             with about(where):
                 scaler.partial_fit(features)
             seen += len(chunk)
             advance(len(chunk))
     return columns, seen
+
+
+def _parquet_batches(path, chunks, columns):
+    """Each non-empty chunk, the rows it holds (for errors) and its features."""
+    seen = 0
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        where = _rows(path, seen, seen + len(chunk))
+        yield chunk, where, _parquet_features(chunk, columns, where)
+        seen += len(chunk)
 
 
 def _scaled(original, values):
@@ -796,11 +803,7 @@ def _transform_parquet(args, scaler, names, out_kind):
         _frame_writer(out_kind, temporary) as write,
         _progress(total, "transform", args.progress) as advance,
     ):
-        for chunk in chunks:
-            if len(chunk) == 0:
-                continue
-            where = _rows(args.data, seen, seen + len(chunk))
-            features = _parquet_features(chunk, names, where)
+        for chunk, where, features in _parquet_batches(args.data, chunks, names):
             with about(where):
                 scaled = scaler.transform(features)
             out = chunk.copy(deep=False)

@@ -7,11 +7,8 @@ from ._row_normalizer import _RowNormalizer
 from ._stats import FeatureStats, row_deviation_moments
 from ._transform_driver import transform_dense
 from ._validation import (
-    canonical_sparse,
     check_bool,
     check_real,
-    infinite_features,
-    raise_if_infinite,
     validate_x,
 )
 
@@ -145,13 +142,17 @@ class LayerNormalizer(_RowNormalizer):
         self._refuse_sparse(X)
         X = validate_x(self, X, reset=False if check_names else None, copy=copy)
         if sparse.issparse(X):
-            raise_if_infinite(self, infinite_features(X))
-            X = canonical_sparse(X, copy)
-            rows = X.indices if X.format == "csc" else _csr_rows(X)
-            values = X.data.astype(np.float64)
-            values /= self._sparse_scales(values, rows, X.shape)[rows]
-            X.data[...] = values
-            return X
+            # The rows of X are the columns of its transpose, implicit zeros
+            # included: the statistics core's sparse path.
+            return self._divide_sparse_rows(
+                X,
+                copy,
+                lambda X, values, rows: self._divisors(
+                    FeatureStats.from_array(X.T, moments=2, extrema=False).std(
+                        self.ddof
+                    )
+                ),
+            )
 
         def standardize(src, dst, cols):
             # float64 blocks are computed in the output itself; narrower ones
@@ -249,25 +250,3 @@ class LayerNormalizer(_RowNormalizer):
             scale = np.hypot(std, np.sqrt(float(self.eps)))
         # A constant row (and one with at most ddof entries) is centred only.
         return np.where(scale == 0.0, 1.0, scale)
-
-    def _sparse_scales(self, values, rows, shape):
-        """Each row's divisor, its implicit zeros counted as entries."""
-        n_rows, n_features = shape
-        observed = ~np.isnan(values)
-        count = n_features - np.bincount(rows[~observed], minlength=n_rows)
-        total = np.bincount(rows[observed], values[observed], minlength=n_rows)
-        with np.errstate(all="ignore"):
-            mean = total / count
-            deviation = values[observed] - mean[rows[observed]]
-            stored = np.bincount(rows[observed], minlength=n_rows)
-            squares = (
-                np.bincount(rows[observed], deviation * deviation, minlength=n_rows)
-                + (count - stored) * mean * mean
-            )
-            ddof = float(self.ddof)
-            std = np.sqrt(np.where(count > ddof, squares / (count - ddof), 0.0))
-        return self._divisors(np.where(count > 0, std, np.nan))
-
-
-def _csr_rows(X):
-    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))

@@ -7,6 +7,7 @@ depends on the other rows. Subclasses provide ``_check_params`` and
 ``_normalize_rows(X, copy, check_names)``.
 """
 
+import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 
 from . import _dask
@@ -14,9 +15,11 @@ from ._dask import is_dask_collection
 from ._locks import atomic_update
 from ._transform_driver import TransformerOutputMixin, wrap_output
 from ._validation import (
+    canonical_sparse,
     check_sample_weight,
     infinite_features,
     raise_if_infinite,
+    sparse_rows,
     validate_x,
 )
 
@@ -112,6 +115,21 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
         else:
             out = self._normalize_rows(X, copy, check_names=True)
         return wrap_output(self, out, X)
+
+    def _divide_sparse_rows(self, X, copy, divisors):
+        """Divide each row of a validated sparse X by its divisor.
+
+        ``divisors(X, values, rows)`` gives one per row, from X in canonical
+        form, its stored values in float64 and the row of each, before
+        anything is divided.
+        """
+        raise_if_infinite(self, infinite_features(X))
+        X = canonical_sparse(X, copy)
+        rows = sparse_rows(X)
+        values = X.data.astype(np.float64)
+        values /= divisors(X, values, rows)[rows]
+        X.data[...] = values
+        return X
 
     # -- state, for persistence: nothing but the feature count and names -------
 

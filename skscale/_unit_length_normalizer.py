@@ -7,11 +7,8 @@ from ._parallel import scratch
 from ._row_normalizer import _RowNormalizer
 from ._transform_driver import transform_dense
 from ._validation import (
-    canonical_sparse,
     check_bool,
     check_real,
-    infinite_features,
-    raise_if_infinite,
     validate_x,
 )
 
@@ -112,23 +109,16 @@ class UnitLengthNormalizer(_RowNormalizer):
         original = X
         X = validate_x(self, X, reset=False if check_names else None, copy=copy)
         if sparse.issparse(X):
-            raise_if_infinite(self, infinite_features(X))
-            X = canonical_sparse(X, copy)
-            rows = X.indices if X.format == "csc" else _csr_rows(X)
-            values = X.data.astype(np.float64)
-            norms = _sparse_row_norms(values, rows, X.shape[0], p)
-            values /= norms[rows]
-            X.data[...] = values
-            return X
+            return self._divide_sparse_rows(
+                X,
+                copy,
+                lambda X, values, rows: _sparse_row_norms(values, rows, X.shape[0], p),
+            )
 
         def normalize(src, dst, cols):
             np.divide(src, _row_norms(src, p)[:, np.newaxis], out=dst)
 
         return transform_dense(self, X, original, copy, normalize, elementwise=False)
-
-
-def _csr_rows(X):
-    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
 
 
 def _finish(largest, scaled_sum, p):

@@ -289,6 +289,13 @@ def infinite_features(X):
     return found
 
 
+def sparse_rows(X):
+    """Row index of every stored entry of a CSR or CSC matrix."""
+    if X.format == "csc":
+        return X.indices
+    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+
+
 def sparse_columns(X):
     """Column index of every stored entry of a CSR or CSC matrix."""
     if X.format == "csr":

@@ -506,3 +506,19 @@ def test_split_raw_keeps_quotes():
     fields = split_raw(body, ",")
     assert fields == ["a", '"b,c"', "", '"d ""e"", f"', "g"]
     assert ",".join(fields) == body
+
+
+def test_transform_over_its_own_input_reads_it_whole_first(tmp_path, capsys):
+    # The reader holds the file while the output is written beside it, then
+    # renamed over it: nothing is read from the half-written output.
+    data = tmp_path / "d.csv"
+    rows = "".join(f"{i:03d},{i}\n" for i in range(300))
+    data.write_text("id,x\n" + rows)
+    run(capsys, "fit", data, "--scaler", "minmax", "--columns", "x", "-o",
+        tmp_path / "s.json")  # fmt: skip
+    status, _, err = run(capsys, "transform", data, "--scaler", tmp_path / "s.json",
+                         "--chunksize", "7", "-o", data, "--force")  # fmt: skip
+    assert (status, err) == (0, "")
+    lines = data.read_text().splitlines()
+    assert len(lines) == 301 and lines[1] == "000,0.0" and lines[-1] == "299,1.0"
+    assert sorted(os.listdir(tmp_path)) == ["d.csv", "s.json"]
