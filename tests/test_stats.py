@@ -405,3 +405,51 @@ def test_the_mean_alone_is_exact_over_many_blocks(offset):
     got = float(stats.mean[0])
     bound = np.spacing(abs(got)) + 4 * EPS * float(np.std(x))
     assert abs(Fraction(got) - exact) <= Fraction(bound)
+
+
+def _exact_mean(x):
+    from fractions import Fraction
+
+    ratios = [v.as_integer_ratio() for v in np.asarray(x, dtype=np.float64).tolist()]
+    d = max(b for _, b in ratios)
+    return Fraction(sum(a * (d // b) for a, b in ratios), d * len(ratios))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize(
+    "low, high",
+    [
+        (100.0, 110.0),  # one binade, a small part of it
+        (1.0, 2.0),  # the whole binade [1, 2): offsets up to 2**nmant
+        (-30_000.0, -17_000.0),  # negative values: bits grow with the magnitude
+        (60.0, 70.0),  # straddles 64: the deviations from a pivot instead
+    ],
+)
+@pytest.mark.parametrize("rows", [1, 3, 5_000, 120_001])
+def test_the_mean_from_the_bits_is_exact(dtype, low, high, rows):
+    # Far from zero, MeanNormalizationScaler's block mean comes from the
+    # integer sums of the values' bits: mean + residual is the exact mean to a
+    # small fraction of an ulp of the dtype, whatever the number of rows (the
+    # groups that keep the wrapped sums readable start above 1,024 rows for
+    # float64), and a column that straddles a power of two falls back.
+    from fractions import Fraction
+
+    rng = np.random.default_rng(rows)
+    top = np.nextafter(dtype(high), dtype(low)) if high == 2.0 else dtype(high)
+    X = rng.uniform(low, high, size=(rows, 2)).astype(dtype)
+    X[0, 0] = dtype(low)
+    X[-1, 0] = top  # the whole range: the largest offsets
+    X[:, 1] = top  # a constant column
+    stats = FeatureStats.from_array(X, moments=1)
+    assert_array_equal(stats.mean[1], np.float64(top))
+    ulp = Fraction(float(np.spacing(np.abs(X[:, 0]).max())))
+    exact = _exact_mean(X[:, 0])
+    full = Fraction(float(stats.mean[0])) + Fraction(float(stats.residual[0]))
+    straddles = low < 64 < high
+    std = float(np.std(X[:, 0].astype(np.float64)))
+    assert abs(full - exact) <= (
+        Fraction(8 * EPS * std) if straddles else ulp * Fraction(1, 2**40)
+    )
+    assert abs(Fraction(float(stats.mean[0])) - exact) <= Fraction(
+        float(np.spacing(abs(stats.mean[0])))
+    )
