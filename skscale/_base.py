@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from . import _dask
-from ._affine import AffineMap
+from ._affine import AffineMap, residual_matters
 from ._dask import is_dask_collection
 from ._locks import atomic_update, lock_of
 from ._stats import FeatureStats
@@ -128,7 +128,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         """
         with atomic_update(self):
             self._check_params()
-            self._partial_fit(X, sample_weight, reset=True, fitting=True)
+            self._partial_fit(X, sample_weight, reset=True)
         self._warn_unobserved()
         return self
 
@@ -168,10 +168,10 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
                 X, sample_weight, reset=not hasattr(self, "stats_")
             )
 
-    def _partial_fit(self, X, sample_weight, reset, fitting=False):
+    def _partial_fit(self, X, sample_weight, reset):
         if is_dask_collection(X):
             return self._partial_fit_dask(X, sample_weight, reset)
-        X, weight = self._validate_fit_input(X, sample_weight, reset, fitting)
+        X, weight = self._validate_fit_input(X, sample_weight, reset)
         self._update(self._batch_stats(X, weight), reset)
         return self
 
@@ -189,10 +189,10 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
             self._update(batch, reset=reset and k == 0)
         return self
 
-    def _validate_fit_input(self, X, sample_weight, reset, fitting=False):
+    def _validate_fit_input(self, X, sample_weight, reset):
         self._refuse_sparse(X)
         X = validate_x(self, X, reset=reset)
-        weight = check_sample_weight(sample_weight, X.shape[0], require_nonzero=fitting)
+        weight = check_sample_weight(sample_weight, X.shape[0])
         return X, weight
 
     def _batch_stats(self, X, weight):
@@ -240,11 +240,8 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         unit = np.where(halved, 0.5, 1.0) if halved.any() else None
         map_scale = scale if not far.any() else np.where(far, 0.5 * scale, scale)
         if residual is not None:
-            # Only where the residual (at most half an ulp of the mean) exceeds
-            # 2**-51 of the scale: elsewhere (x - center) / scale is within a
-            # few ulps of the exact output as it is, and ordinary data (|mean|
-            # / std below about 8) pay no pass for it.
-            needed = np.abs(residual) > 2.0**-51 * scale  # False where NaN
+            # Only where it matters against the scale (see residual_matters).
+            needed = residual_matters(residual, scale)
             if unit is not None:
                 needed &= unit == 1.0
             residual = np.where(needed, residual, 0.0) if needed.any() else None

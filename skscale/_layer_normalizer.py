@@ -3,6 +3,7 @@
 import numpy as np
 from scipy import sparse
 
+from ._affine import residual_matters
 from ._row_normalizer import _RowNormalizer
 from ._stats import FeatureStats, row_deviation_moments
 from ._transform_driver import transform_dense
@@ -174,7 +175,7 @@ class LayerNormalizer(_RowNormalizer):
                 np.subtract(src, center[:, np.newaxis], out=rows)
                 # The mean's residual, only where an ulp of the mean matters
                 # against the scale (a row far from zero).
-                needed = np.abs(residual) > 2.0**-51 * scale
+                needed = residual_matters(residual, scale)
                 if needed.any():
                     rows -= np.where(needed, residual, 0.0)[:, np.newaxis]
                 rows /= scale[:, np.newaxis]

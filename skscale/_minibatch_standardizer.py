@@ -229,7 +229,7 @@ class MiniBatchStandardizer(_ColumnScaler):
                 )
             self._fold(batches, reset=True)
             return
-        X, weight = self._validate_fit_input(X, sample_weight, reset=True, fitting=True)
+        X, weight = self._validate_fit_input(X, sample_weight, reset=True)
         step = X.shape[0] if self.batch_size is None else self.batch_size
         starts = range(0, len(X), step)
         batches = [slice(start, start + step) for start in starts]

@@ -65,7 +65,7 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
         >>> LayerNormalizer().fit([[3.0, 4.0]]).n_features_in_
         2
         """
-        return self._validate(X, sample_weight, reset=True, fitting=True)
+        return self._validate(X, sample_weight, reset=True)
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Validate one batch; a row normalizer learns nothing.
@@ -94,7 +94,7 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
             X, sample_weight, reset=not hasattr(self, "n_features_in_")
         )
 
-    def _validate(self, X, sample_weight, reset, fitting=False):
+    def _validate(self, X, sample_weight, reset):
         with atomic_update(self):
             self._check_params()
             if is_dask_collection(X):
@@ -104,7 +104,7 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
             self._refuse_sparse(X)
             X = validate_x(self, X, reset=reset)
             raise_if_infinite(self, infinite_features(X))
-            check_sample_weight(sample_weight, X.shape[0], require_nonzero=fitting)
+            check_sample_weight(sample_weight, X.shape[0])
         return self
 
     def _transform(self, X, copy):

@@ -198,13 +198,12 @@ def _shown_item(value):
     return f"an integer of {digits} digits"
 
 
-def check_sample_weight(sample_weight, n_samples, *, require_nonzero=False):
+def check_sample_weight(sample_weight, n_samples):
     """Validated float64 weights of shape (n_samples,), or None.
 
-    All-zero weights are valid for ``partial_fit``, first batch or not: the
-    rows are not observed, as if they were NaN. ``fit`` refuses them
-    (``require_nonzero``), as every scikit-learn estimator does
-    (``check_estimator`` asks for it): a fit must learn something.
+    All-zero weights are valid, in ``fit`` as in any ``partial_fit``: the rows
+    are not observed, as if they were NaN. (scikit-learn refuses them, and
+    ``check_estimator`` asks for that; see the policies in the user guide.)
     """
     if sample_weight is None:
         return None
@@ -240,12 +239,6 @@ def check_sample_weight(sample_weight, n_samples, *, require_nonzero=False):
                 "sample_weight sums beyond the float64 range; divide the weights "
                 "by a constant (only their ratios matter)"
             )
-    if require_nonzero and n_samples and not weight.any():
-        raise ValueError(
-            "sample_weight: all weights are zero; fit needs at least one "
-            "non-zero weight (partial_fit accepts such a batch: its rows count "
-            "as unobserved)"
-        )
     return weight
 
 

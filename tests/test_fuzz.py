@@ -245,9 +245,6 @@ BAD_WEIGHTS = {
     "minus_inf": (lambda: [-np.inf, 1.0, 1.0], r"sample_weight contains .*infinite"),
     "complex_list": (lambda: [1 + 1j] * 3, r"sample_weight must be .*numbers"),
     "complex_array": (lambda: np.full(3, 1 + 1j), r"sample_weight.*complex"),
-    # Nothing to learn from: refused by fit (scikit-learn's convention); a
-    # partial_fit batch, first or not, counts its rows as unobserved.
-    "all_zero": (lambda: np.zeros(3), r"sample_weight: all weights are zero"),
 }
 
 # The methods that take sample_weight.
@@ -261,8 +258,6 @@ def weight_cases():
     for name in ESTIMATOR_NAMES:
         for method in WEIGHT_METHODS:
             for case in BAD_WEIGHTS:
-                if case == "all_zero" and method not in ("fit", "refit"):
-                    continue
                 yield pytest.param(name, method, case, id=f"{name}-{method}-{case}")
 
 
