@@ -1,6 +1,14 @@
 """skscale: exact, fast, scikit-learn-compatible feature scaling on one core."""
 
 from ._config import config_context, get_config, set_config
+from ._functions import (
+    layer_normalize,
+    maxabs_scale,
+    mean_normalize,
+    minmax_scale,
+    normalize,
+    scale,
+)
 from ._layer_normalizer import LayerNormalizer
 from ._max_abs_scaler import MaxAbsScaler
 from ._mean_normalization_scaler import MeanNormalizationScaler
@@ -23,7 +31,13 @@ __all__ = [
     "dump",
     "from_dict",
     "get_config",
+    "layer_normalize",
     "load",
+    "maxabs_scale",
+    "mean_normalize",
+    "minmax_scale",
+    "normalize",
+    "scale",
     "set_config",
     "to_dict",
 ]

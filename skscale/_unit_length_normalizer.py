@@ -3,12 +3,14 @@
 import numpy as np
 from scipy import sparse
 
-from ._parallel import scratch
+from ._parallel import map_blocks, row_blocks, scratch
 from ._row_normalizer import _RowNormalizer
 from ._transform_driver import transform_dense
 from ._validation import (
     check_bool,
     check_real,
+    infinite_features,
+    raise_if_infinite,
     validate_x,
 )
 
@@ -119,6 +121,25 @@ class UnitLengthNormalizer(_RowNormalizer):
             np.divide(src, _row_norms(src, p)[:, np.newaxis], out=dst)
 
         return transform_dense(self, X, original, copy, normalize, elementwise=False)
+
+
+def row_norms(X, norm="l2"):
+    """The norms of the rows of X that :class:`UnitLengthNormalizer` divides by.
+
+    NaN is left out; a zero norm (a zero row, or one with nothing observed) is
+    returned as 1, as scikit-learn's ``normalize(..., return_norm=True)`` does.
+    """
+    estimator = UnitLengthNormalizer(norm=norm)
+    estimator._check_params()
+    p = estimator._p()
+    X = validate_x(estimator, X, copy=False)
+    raise_if_infinite(estimator, infinite_features(X))
+    if sparse.issparse(X):
+        X = X.tocsr()
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        return _sparse_row_norms(X.data, rows, X.shape[0], p)
+    parts = map_blocks(lambda rows: _row_norms(X[rows], p), row_blocks(*X.shape))
+    return np.concatenate([np.empty(0), *parts])
 
 
 def _finish(largest, scaled_sum, p):

@@ -6,13 +6,20 @@ import pytest
 import skscale
 from skscale._registry import estimators
 
-# Public names that are not estimators: configuration and persistence functions.
+# Public names that are not estimators: configuration and persistence functions,
+# and the function forms of the estimators.
 NON_ESTIMATORS = {
     "config_context",
     "dump",
     "from_dict",
     "get_config",
+    "layer_normalize",
     "load",
+    "maxabs_scale",
+    "mean_normalize",
+    "minmax_scale",
+    "normalize",
+    "scale",
     "set_config",
     "to_dict",
 }

@@ -70,3 +70,19 @@ def test_dask_example_writes_standardized_data(tmp_path):
     np.testing.assert_allclose(scaled.mean().to_numpy(), 0.0, atol=1e-12)
     np.testing.assert_allclose(scaled.std(ddof=0).to_numpy(), 1.0, rtol=1e-12)
     assert (tmp_path / "scaled").is_dir()
+
+
+def test_docs_hold_no_control_characters():
+    # A script that wrote LaTeX without a raw string once turned \frac, \bar,
+    # \varepsilon and \text into a form feed, a backspace, a vertical tab and
+    # a tab: the page rendered "rac{x_j - ar{x}}".
+    root = Path(__file__).resolve().parents[1]
+    files = [root / "README.md", *root.glob("docs/*.md")]
+    files += [*root.glob("docs/user_guide/*.md"), *root.glob("skscale/*.py")]
+    files += [*root.glob("examples/*.py")]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        bad = [c for c in "\x08\x0b\x0c" if c in text]
+        assert not bad, f"{path.relative_to(root)} holds control characters {bad}"
+        if path.suffix == ".md":
+            assert "\t" not in text, f"{path.relative_to(root)} holds a tab"
