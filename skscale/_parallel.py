@@ -93,6 +93,34 @@ def block_rows(n_columns):
     return max(group, rows - rows % group)
 
 
+def column_major(X):
+    """Whether X's columns are its contiguous axis.
+
+    So are a Fortran-ordered array (a pandas or polars frame's values), its
+    row blocks, and a small block's column-major copy: the temporaries of such
+    blocks are made column-major too, so that numpy runs down each column
+    rather than across strided rows.
+    """
+    return X.ndim == 2 and X.shape[1] > 1 and 0 < X.strides[0] < X.strides[1]
+
+
+# A column-major array is read in tiles of this many columns: each tile's row
+# blocks are then tall, a few long contiguous runs rather than one short run
+# per column, which the memory's prefetchers stream at full speed.
+TILE_COLUMNS = 8
+
+
+def column_groups(X):
+    """The column slices read apart: one (all) unless X is column-major and wide.
+
+    Fixed by the shape and layout alone, so results do not depend on threads.
+    """
+    p = X.shape[1]
+    if p <= TILE_COLUMNS or not column_major(X):
+        return [slice(0, p)]
+    return [slice(j, min(j + TILE_COLUMNS, p)) for j in range(0, p, TILE_COLUMNS)]
+
+
 def row_blocks(n_rows, n_columns):
     """The fixed row slices of an ``n_rows x n_columns`` array."""
     step = block_rows(n_columns)
@@ -194,8 +222,7 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
             hit = tiled_vectors[id(vector)] = (vector, tile_row(vector, k))
         return hit[1]
 
-    def apply(src, dst):
-        cols = same
+    def apply(src, dst, cols=same):
         if widen and src.shape[0] >= k:
             main = src.shape[0] - src.shape[0] % k
             if main < src.shape[0]:
@@ -209,24 +236,40 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
         else:
             # Cast the block once, compute in place in float64, cast back:
             # cheaper than letting each ufunc cast in small buffers.
-            wide = scratch("transform", src.shape)
+            order = "F" if column_major(src) else "C"
+            wide = scratch("transform", src.shape, order=order)
             wide[...] = src
             function(wide, wide, cols)
             dst[...] = wide
 
-    def work(rows):
-        src = X[rows]
+    # A column-major X and output (a frame's values) go in tiles of a few
+    # columns, each function's per-column vectors cut to the tile's columns.
+    groups = [slice(0, n_columns)]
+    if elementwise and column_major(out):
+        groups = column_groups(X)
+    tiles = [
+        (columns, rows)
+        for columns in groups
+        for rows in row_blocks(n_rows, columns.stop - columns.start)
+    ]
+
+    def work(tile):
+        columns, rows = tile
+        src = X[rows, columns]
         infinite = None
         with np.errstate(all="ignore"):
             # A sum in the block's own dtype: no cast. An overflow of finite
             # values only sends the block to the exact test.
             if check_infinite and not np.isfinite(np.add.reduce(src, axis=None)):
                 infinite = np.isinf(src).any(axis=0)
-            apply(src, out[rows])
-        return infinite
+            if len(groups) == 1:
+                apply(src, out[rows])
+            else:
+                apply(src, out[rows, columns], lambda vector: vector[columns])
+        return columns, infinite
 
     found = np.zeros(n_columns, dtype=bool)
-    for infinite in map_blocks(work, row_blocks(n_rows, n_columns)):
+    for columns, infinite in map_blocks(work, tiles):
         if infinite is not None:
-            found |= infinite
+            found[columns] |= infinite
     return found

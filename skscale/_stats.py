@@ -45,6 +45,8 @@ from scipy import sparse
 
 from ._parallel import (
     ROW_ELEMENTS,
+    column_groups,
+    column_major,
     map_blocks,
     row_blocks,
     scratch,
@@ -162,12 +164,21 @@ class FeatureStats:
         elif n_rows == 0:
             stats = cls.empty(n_features)
         else:
+            groups = [
+                (columns, row_blocks(n_rows, columns.stop - columns.start))
+                for columns in column_groups(X)
+            ]
+            tiles = [(columns, rows) for columns, blocks in groups for rows in blocks]
 
-            def summarise(rows):
+            def summarise(tile):
+                columns, rows = tile
                 w = None if sample_weight is None else sample_weight[rows]
-                return _dense_stats(X[rows], w, moments, extrema)
+                return _dense_stats(X[rows, columns], w, moments, extrema)
 
-            stats = _combine(map_blocks(summarise, row_blocks(n_rows, n_features)))
+            parts = iter(map_blocks(summarise, tiles))
+            stats = _side_by_side(
+                [_combine([next(parts) for _ in blocks]) for _, blocks in groups]
+            )
         return stats._snapped(moments=moments, extrema=extrema)
 
     @classmethod
@@ -480,7 +491,7 @@ def _plain_stats(X, moments, extrema=True):
                 # The mean of the deviations from the block's first row:
                 # exact whatever the mean's magnitude against the spread.
                 pivot = X[0].astype(np.float64)
-                order = "F" if _column_major(X) else "C"
+                order = "F" if column_major(X) else "C"
                 dev = scratch("deviations", X.shape, order=order)
                 _subtract_columns(X, pivot, out=dev)
                 mean, residual = two_sum(pivot, _reduce_columns(np.add, dev) / n)
@@ -610,7 +621,7 @@ def _shifted_moments(X, center, missing=None, count=None, finite=False):
     handles elsewhere).
     """
     count = X.shape[0] if count is None else count
-    dev = scratch("deviations", X.shape, order="F" if _column_major(X) else "C")
+    dev = scratch("deviations", X.shape, order="F" if column_major(X) else "C")
 
     def deviations(center):
         _subtract_columns(X, center, out=dev)
@@ -713,9 +724,19 @@ def _deviation_stats(X):
     )
 
 
-def _column_major(X):
-    """Whether X is a column-major block (a small block's copy, see below)."""
-    return X.flags.f_contiguous and not X.flags.c_contiguous
+def _side_by_side(groups):
+    """The statistics of consecutive column groups of the same rows, as one."""
+    if len(groups) == 1:
+        return groups[0]
+    first = groups[0]
+    fields = ("count", "weight", "mean", "std0", "min", "max", "residual")
+    return FeatureStats(
+        first.n_rows,
+        *(np.concatenate([getattr(g, name) for g in groups]) for name in fields[:-1]),
+        moments=first.moments,
+        extrema=first.extrema,
+        residual=np.concatenate([g.residual for g in groups]),
+    )
 
 
 def _dense_stats(X, w, moments=2, extrema=True):
@@ -807,7 +828,7 @@ def _missing(X):
     the widened rows of the column reductions.
     """
     n, p = X.shape
-    order = "F" if _column_major(X) else "C"
+    order = "F" if column_major(X) else "C"
     missing = np.isnan(X, out=scratch("missing", X.shape, np.bool_, order=order))
     if not missing.any():
         return None, np.full(p, n, dtype=np.int64)
