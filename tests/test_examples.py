@@ -86,3 +86,19 @@ def test_docs_hold_no_control_characters():
         assert not bad, f"{path.relative_to(root)} holds control characters {bad}"
         if path.suffix == ".md":
             assert "\t" not in text, f"{path.relative_to(root)} holds a tab"
+
+
+def test_layer_normalization_example_helps_under_drift_hurts_on_level(run_example):
+    module, _ = run_example("plot_layer_normalization.py")
+    drift, level = module["scores_drift"], module["scores_concentration"]
+    for model in module["models"]:
+        # Target in the shape, per-sample gain and offset as nuisance: the
+        # standardized rows win, with either model.
+        layer = drift["LayerNormalizer"][model].mean()
+        others = [drift[s][model].mean() for s in drift if s != "LayerNormalizer"]
+        assert layer > max(others) + 0.05
+        # Target in the level: standardizing the rows removes it.
+        kept = min(level[s][model].mean() for s in ("no scaling", "StandardScaler"))
+        assert level["LayerNormalizer"][model].mean() < 0.0 < 0.9 < kept
+    wine = module["scores_wine"]
+    assert wine["LayerNormalizer"].mean() < wine["StandardScaler"].mean() - 0.1
