@@ -35,9 +35,16 @@ def _check_axis(axis):
     return int(axis)
 
 
-def _as_array(X):
-    """X as an array or sparse matrix (lists, DataFrames and the like become arrays)."""
+def _as_array(X, axis):
+    """X as an array or sparse matrix where it must be one.
+
+    A DataFrame on ``axis=0`` goes to the estimator as it is, so that an
+    error names its columns; otherwise lists, Series and frames become arrays
+    (to be reshaped or transposed).
+    """
     if sparse.issparse(X) or isinstance(X, np.ndarray):
+        return X
+    if axis == 0 and getattr(X, "ndim", None) == 2 and hasattr(X, "columns"):
         return X
     if hasattr(X, "__array__") or isinstance(X, (list, tuple)):
         return np.asarray(X)
@@ -51,7 +58,7 @@ def _along(estimator, X, axis, *, allow_1d=True):
     """
     axis = _check_axis(axis)
     estimator.set_output(transform="default")
-    X = _as_array(X)
+    X = _as_array(X, axis)
     one_d = getattr(X, "ndim", 2) == 1
     if one_d:
         if not allow_1d:
@@ -267,7 +274,7 @@ def normalize(X, norm="l2", *, axis=1, copy=True, return_norm=False):
     """
     axis = _check_axis(axis)
     estimator = UnitLengthNormalizer(norm=norm, copy=copy)
-    X = _as_array(X)
+    X = _as_array(X, 1 - axis)
     if return_norm:
         # Before the call, which may normalize X in place.
         norms = row_norms(X if axis == 1 else X.T, norm)

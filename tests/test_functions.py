@@ -198,3 +198,12 @@ def test_a_bad_axis_is_named(name, axis, rng):
 def test_bad_input_gets_the_estimators_clear_error(name):
     with pytest.raises(ValueError, match="inf"):
         getattr(skscale, name)([[1.0, np.inf], [2.0, 3.0]])
+
+
+@pytest.mark.parametrize("name", [f for f in FUNCTIONS if f != "normalize"])
+def test_an_error_names_the_dataframe_column(name, rng):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(data(rng), columns=list("abcde"))
+    X.loc[3, "c"] = np.inf
+    with pytest.raises(ValueError, match="feature 'c'"):
+        getattr(skscale, name)(X)
