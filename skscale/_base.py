@@ -22,8 +22,10 @@ from ._transform_driver import TransformerOutputMixin, transform_dense, wrap_out
 from ._validation import (
     canonical_sparse,
     check_bool,
+    check_names,
     check_sample_weight,
     feature_list,
+    frame_columns,
     infinite_features,
     raise_if_infinite,
     sparse_columns,
@@ -171,8 +173,18 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
     def _partial_fit(self, X, sample_weight, reset):
         if is_dask_collection(X):
             return self._partial_fit_dask(X, sample_weight, reset)
-        X, weight = self._validate_fit_input(X, sample_weight, reset)
-        self._update(self._batch_stats(X, weight), reset)
+        columns = frame_columns(X)
+        if columns is not None:
+            # A polars frame of floats: its columns are read where they lie.
+            check_names(self, X, reset)
+            weight = check_sample_weight(sample_weight, len(columns[0]))
+            batch = FeatureStats.from_columns(
+                columns, weight, moments=self._moments, extrema=self._extrema
+            )
+        else:
+            X, weight = self._validate_fit_input(X, sample_weight, reset)
+            batch = self._batch_stats(X, weight)
+        self._update(batch, reset)
         return self
 
     def _blocks_in_order(self):

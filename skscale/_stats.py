@@ -164,21 +164,26 @@ class FeatureStats:
         elif n_rows == 0:
             stats = cls.empty(n_features)
         else:
-            groups = [
-                (columns, row_blocks(n_rows, columns.stop - columns.start))
-                for columns in column_groups(X)
-            ]
-            tiles = [(columns, rows) for columns, blocks in groups for rows in blocks]
+            parts = [X[:, columns] for columns in column_groups(X)]
+            stats = _side_by_side_stats(parts, sample_weight, moments, extrema)
+        return stats._snapped(moments=moments, extrema=extrema)
 
-            def summarise(tile):
-                columns, rows = tile
-                w = None if sample_weight is None else sample_weight[rows]
-                return _dense_stats(X[rows, columns], w, moments, extrema)
+    @classmethod
+    def from_columns(cls, columns, sample_weight=None, *, moments=2, extrema=True):
+        """Statistics of the rows of the matrix whose columns are ``columns``.
 
-            parts = iter(map_blocks(summarise, tiles))
-            stats = _side_by_side(
-                [_combine([next(parts) for _ in blocks]) for _, blocks in groups]
+        The same as :meth:`from_array` of ``np.column_stack(columns)``, to
+        rounding, without that copy: each column (a 1-D float array of
+        ``n_samples`` values, such as a polars column's own buffer) is read
+        where it lies, in row blocks.
+        """
+        parts = [np.asarray(column).reshape(-1, 1) for column in columns]
+        if not parts or parts[0].shape[0] == 0:
+            n_rows = parts[0].shape[0] if parts else 0
+            return cls.empty(len(parts), n_rows)._snapped(
+                moments=moments, extrema=extrema
             )
+        stats = _side_by_side_stats(parts, sample_weight, moments, extrema)
         return stats._snapped(moments=moments, extrema=extrema)
 
     @classmethod
@@ -721,6 +726,27 @@ def _deviation_stats(X):
         nan.copy(),
         extrema=False,
         residual=residual,
+    )
+
+
+def _side_by_side_stats(parts, sample_weight, moments, extrema):
+    """Statistics of 2-D arrays of the same rows side by side, each in row blocks.
+
+    The blocks of all the parts go to the threads at once; each part's are
+    combined in row order, so the result does not depend on the threads.
+    """
+    n_rows = parts[0].shape[0]
+    groups = [(part, row_blocks(n_rows, part.shape[1])) for part in parts]
+    tiles = [(part, rows) for part, blocks in groups for rows in blocks]
+
+    def summarise(tile):
+        part, rows = tile
+        w = None if sample_weight is None else sample_weight[rows]
+        return _dense_stats(part[rows], w, moments, extrema)
+
+    results = iter(map_blocks(summarise, tiles))
+    return _side_by_side(
+        [_combine([next(results) for _ in blocks]) for _, blocks in groups]
     )
 
 

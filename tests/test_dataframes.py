@@ -325,3 +325,56 @@ def test_unobserved_column_warns_with_pandas_output(estimator):
         out = est.fit_transform(X)
     assert out["b"].isna().all()
     pd.testing.assert_index_equal(out.index, X.index)
+
+
+@pytest.mark.parametrize("estimator", [*EXACT_SCALERS, RUNNING_STANDARDIZER], ids=repr)
+def test_a_polars_frame_of_floats_is_fitted_column_by_column(estimator, monkeypatch):
+    # polars keeps each column in its own buffer; on main, fit converted the
+    # whole frame into one array (a copy of it all). Now the column scalers'
+    # fit and partial_fit read the columns where they lie: the frame is never
+    # converted, and the
+    # statistics equal those of the array, nulls and Float32 columns included.
+    rng = np.random.default_rng(0)
+    X = rng.normal(loc=np.arange(10) * 100.0, size=(20_000, 10))
+    X[rng.random(X.shape) < 0.01] = np.nan
+    frame = pl.DataFrame(X, schema=[f"f{j}" for j in range(10)], nan_to_null=False)
+    frame = frame.with_columns(
+        pl.col("f3").cast(pl.Float32),
+        pl.when(pl.col("f5") > 500.0).then(None).otherwise(pl.col("f5")).alias("f5"),
+    )
+    array = frame.to_numpy()  # f3 widened, the nulls as NaN
+    weight = rng.uniform(0.5, 2.0, size=len(X))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the frame was converted whole")
+
+    expected = clone(estimator).fit(array, sample_weight=weight)
+    monkeypatch.setattr(pl.DataFrame, "to_numpy", refuse)
+    monkeypatch.setattr(pl.DataFrame, "__array__", refuse)
+    est = clone(estimator)
+    if "momentum" in est.get_params():
+        # MiniBatchStandardizer.fit splits X into batches of rows (it converts
+        # the frame); its partial_fit reads the columns like the other scalers.
+        est.partial_fit(frame, sample_weight=weight)
+        expected = clone(estimator).partial_fit(array, sample_weight=weight)
+    else:
+        est.fit(frame, sample_weight=weight)
+    assert list(est.feature_names_in_) == frame.columns
+    assert_array_equal(est.stats_.count, expected.stats_.count)
+    for name in ("mean", "std0", "min", "max"):
+        assert_allclose(
+            getattr(est.stats_, name),
+            getattr(expected.stats_, name),
+            rtol=1e-13,
+            atol=1e-12,
+            equal_nan=True,
+        )
+    # A frame with other names is refused before anything changes.
+    before = est.stats_
+    with pytest.raises(ValueError, match="feature names"):
+        est.partial_fit(frame.rename({"f0": "other"}))
+    assert est.stats_ is before
+    # An infinity is named by its column.
+    bad = frame.with_columns(pl.lit(float("inf")).alias("f7"))
+    with pytest.raises(ValueError, match="'f7'"):
+        clone(estimator).partial_fit(bad)
