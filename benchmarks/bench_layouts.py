@@ -55,18 +55,17 @@ import importlib
 import itertools
 import json
 import math
-import os
-import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import partial
 
+# The helpers both benchmarks share (this script's folder is on sys.path when
+# it runs as a script).
+import bench_scalers
 import numpy as np
-import sklearn
 from sklearn import preprocessing as sk
 
 import skscale
@@ -254,7 +253,7 @@ def measure_limits(X, work, restore, pool, repeats):
     }
     limits = {}
     for limit, calls in candidates.items():
-        progress(f"{X.dtype.name} {limit} limit")
+        bench_scalers.progress(f"{X.dtype.name} {limit} limit")
         setups = [restore if limit == "in-place" else None] * len(calls)
         seconds = measure_together(list(calls.values()), repeats, setups)
         timed = dict(zip(calls, seconds, strict=True))
@@ -405,11 +404,13 @@ def bench_dtype(base, dtype, layouts, modules, pool, repeats):
     rows = []
     for case in CASES:
         for operation, where in operations_of(case, layouts):
-            progress(f"{dtype} {case.name}.{operation}")
+            bench_scalers.progress(f"{dtype} {case.name}.{operation}")
             rows += bench_case(case, operation, where, data, works, limits, repeats)
     expression = None
     if "polars" in layouts:
-        progress(f"{dtype} polars StandardScaler fit + transform vs expression")
+        bench_scalers.progress(
+            f"{dtype} polars StandardScaler fit + transform vs expression"
+        )
         expression = bench_polars_expression(
             data["polars"], modules["polars"], limits, repeats
         )
@@ -426,41 +427,14 @@ def run(shape, dtypes, layouts, modules, repeats):
     return results
 
 
-def progress(message):
-    print(message, file=sys.stderr, flush=True)
-
-
 # ---------------------------------------------------------------- the machine
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine_info(modules):
-    info = {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu": cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "numpy": np.__version__,
-        "scikit-learn": sklearn.__version__,
-        "skscale": skscale.__version__,
-        "skscale_n_threads": skscale.get_config()["n_threads"],
-    }
+    """bench_scalers' description of the machine, with the frame libraries'."""
+    info = bench_scalers.machine_info()
     for name, module in modules.items():
         info[name] = module.__version__ if module is not None else "not importable"
-    try:
-        info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
-    except OSError:  # not available on this platform
-        info["load_average_at_start"] = None
     return info
 
 
@@ -675,13 +649,6 @@ def write_json(path, machine, settings, results, checks, seconds):
 # ---------------------------------------------------------------- command line
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
-    return value
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -690,16 +657,18 @@ def parse_args(argv=None):
         help=f"{QUICK_SHAPE[0]} x {QUICK_SHAPE[1]}, {QUICK_REPEATS} repeats "
         "(--rows, --columns and --repeats still apply)",
     )
-    parser.add_argument("--rows", type=positive_int, help=f"default {DEFAULT_SHAPE[0]}")
     parser.add_argument(
-        "--columns", type=positive_int, help=f"default {DEFAULT_SHAPE[1]}"
+        "--rows", type=bench_scalers.positive_int, help=f"default {DEFAULT_SHAPE[0]}"
+    )
+    parser.add_argument(
+        "--columns", type=bench_scalers.positive_int, help=f"default {DEFAULT_SHAPE[1]}"
     )
     parser.add_argument(
         "--dtypes", nargs="+", choices=DTYPES, default=list(DTYPES), metavar="DTYPE"
     )
     parser.add_argument(
         "--repeats",
-        type=positive_int,
+        type=bench_scalers.positive_int,
         help=f"timed repeats per measurement (default {DEFAULT_REPEATS})",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the results here")
