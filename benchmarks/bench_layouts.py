@@ -547,16 +547,7 @@ def table_lines(rows):
         ]
         for row in sorted(rows, key=lambda r: LAYOUTS.index(r.layout))
     ]
-    widths = [max(len(cells[i]) for cells in [COLUMNS, *lines]) for i in range(8)]
-
-    def join(cells):
-        return "  ".join(
-            cell.ljust(width) if i < 3 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return [join(COLUMNS), rule, *(join(cells) for cells in lines)]
+    return bench_scalers.format_table(COLUMNS, lines, left=3).split("\n")
 
 
 def limit_lines(limits):

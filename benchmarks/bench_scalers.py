@@ -519,14 +519,15 @@ def format_row(row):
     return cells
 
 
-def format_table(header, lines):
+def format_table(header, lines, *, left=5):
+    """Aligned columns: the first ``left`` to the left, the others to the right."""
     widths = [
         max(len(cells[i]) for cells in [header, *lines]) for i in range(len(header))
     ]
 
     def join(cells):
         return "  ".join(
-            cell.ljust(width) if i < 5 else cell.rjust(width)
+            cell.ljust(width) if i < left else cell.rjust(width)
             for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
