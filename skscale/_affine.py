@@ -59,6 +59,10 @@ class AffineMap:
     notice : str or None
         A warning that transform gives (features never observed), unless the
         fit that built the map gave it already.
+    given : str or None
+        The notice the fit gave already: a map derived anew from the same
+        statistics (a parameter that only applies them changed) does not give
+        it again.
     params : tuple
         The values of the estimator's parameters the map was derived with (its
         ``_applied_params`` then ``_learned_params``).
@@ -72,6 +76,7 @@ class AffineMap:
     high: float | None = None
     clip: tuple | None = None
     notice: str | None = None
+    given: str | None = None
     params: tuple = ()
 
     def __post_init__(self):

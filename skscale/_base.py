@@ -355,6 +355,8 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         with atomic_update(self):
             self._check_params()
             self._set_transform(*self._center_and_scale())
+            if fitted.given is not None and self._map.notice == fitted.given:
+                self._map = replace(self._map, notice=None, given=fitted.given)
             return self._map
 
     def merge(self, other):
@@ -559,7 +561,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         with atomic_update(self):
             notice = self._map.notice
             if notice is not None:
-                self._map = replace(self._map, notice=None)
+                self._map = replace(self._map, notice=None, given=notice)
         if notice is not None:
             warn_outside(notice)
 

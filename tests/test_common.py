@@ -694,3 +694,27 @@ def test_fortran_order_transforms_bit_for_bit_like_c_order(name, dtype, rng):
     XF[12_345, 13] = np.inf
     with pytest.raises(ValueError, match="column 13"):
         est.transform(XF)
+
+
+@pytest.mark.parametrize("name", COLUMN_SCALERS)
+def test_a_map_derived_anew_does_not_repeat_the_notice_fit_gave(name, rng):
+    # On main, a parameter that only applies the statistics (with_mean, clip),
+    # changed after a fit that had warned about an unobserved feature, made
+    # every later transform warn again.
+    X = data(rng)
+    X[:, 1] = np.nan
+    with pytest.warns(UserWarning, match="had no observed"):
+        est = make(name).fit(X)
+    applied = {
+        "StandardScaler": {"with_mean": False},
+        "MiniBatchStandardizer": {"with_mean": False},
+        "MeanNormalizationScaler": {"copy": False},
+        "MinMaxScaler": {"clip": True},
+        "MaxAbsScaler": {"clip": True},
+    }[name]
+    est.set_params(**applied)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = est.transform(X.copy())
+        est.transform(X.copy())
+    assert np.isnan(out[:, 1]).all()

@@ -125,9 +125,13 @@ def state(estimator):
     for key, value in vars(estimator).items():
         if isinstance(value, FeatureStats | AffineMap | BatchHistory):
             # A loaded map keeps its notice for transform: whoever loads it
-            # did not see the warning the fit gave.
+            # did not see the warning the fit gave (nor was it given to them).
             out.update(
-                {f"{key}.{k}": v for k, v in vars(value).items() if k != "notice"}
+                {
+                    f"{key}.{k}": v
+                    for k, v in vars(value).items()
+                    if k not in ("notice", "given")
+                }
             )
         else:
             out[key] = value
