@@ -754,15 +754,11 @@ def _side_by_side(groups):
     """The statistics of consecutive column groups of the same rows, as one."""
     if len(groups) == 1:
         return groups[0]
-    first = groups[0]
     fields = ("count", "weight", "mean", "std0", "min", "max", "residual")
-    return FeatureStats(
-        first.n_rows,
-        *(np.concatenate([getattr(g, name) for g in groups]) for name in fields[:-1]),
-        moments=first.moments,
-        extrema=first.extrema,
-        residual=np.concatenate([g.residual for g in groups]),
-    )
+    joined = {
+        name: np.concatenate([getattr(g, name) for g in groups]) for name in fields
+    }
+    return replace(groups[0], **joined)
 
 
 def _dense_stats(X, w, moments=2, extrema=True):

@@ -696,8 +696,12 @@ def test_fortran_order_transforms_bit_for_bit_like_c_order(name, dtype, rng):
         est.transform(XF)
 
 
-@pytest.mark.parametrize("name", COLUMN_SCALERS)
+@pytest.mark.parametrize(
+    "name", [name for name in COLUMN_SCALERS if name != "MeanNormalizationScaler"]
+)
 def test_a_map_derived_anew_does_not_repeat_the_notice_fit_gave(name, rng):
+    # (MeanNormalizationScaler has no parameter that only applies its
+    # statistics: nothing there derives its map anew.)
     # On main, a parameter that only applies the statistics (with_mean, clip),
     # changed after a fit that had warned about an unobserved feature, made
     # every later transform warn again.
@@ -708,7 +712,6 @@ def test_a_map_derived_anew_does_not_repeat_the_notice_fit_gave(name, rng):
     applied = {
         "StandardScaler": {"with_mean": False},
         "MiniBatchStandardizer": {"with_mean": False},
-        "MeanNormalizationScaler": {"copy": False},
         "MinMaxScaler": {"clip": True},
         "MaxAbsScaler": {"clip": True},
     }[name]
