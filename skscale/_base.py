@@ -512,7 +512,9 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
             X.data[...] = values
             return X
         function = fitted.backward if inverse else fitted.forward
-        return transform_dense(self, X, original, copy, function)
+        # Infinity stays infinite (or NaN) through the map, unless clipped.
+        shows = inverse or fitted.clip is None
+        return transform_dense(self, X, original, copy, function, shows_infinity=shows)
 
     def _validate_for_transform(self, X, copy, reset_names):
         self._refuse_sparse(X)

@@ -203,7 +203,9 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
 
     Returns a boolean mask of the columns of X holding an infinite value,
     detected in the same pass (a sum over the cached block), when
-    ``check_infinite``.
+    ``check_infinite``; ``check_infinite="output"`` says that ``function``'s
+    output is infinite or NaN wherever its input is infinite, so that the
+    block it wrote can be summed instead.
     """
     n_rows, n_columns = X.shape
     direct = out.dtype == np.float64
@@ -253,19 +255,28 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
         for rows in row_blocks(n_rows, columns.stop - columns.start)
     ]
 
+    # Infinity shows in the output of a function that says so: its block,
+    # just written and still in cache, is summed after the function rather
+    # than the input's before (one pass less from memory). Not when the
+    # output overwrites the input, which the exact test reads.
+    after = check_infinite == "output" and not np.may_share_memory(X, out)
+
     def work(tile):
         columns, rows = tile
         src = X[rows, columns]
+        dst = out[rows] if len(groups) == 1 else out[rows, columns]
         infinite = None
         with np.errstate(all="ignore"):
             # A sum in the block's own dtype: no cast. An overflow of finite
-            # values only sends the block to the exact test.
-            if check_infinite and not np.isfinite(np.add.reduce(src, axis=None)):
+            # values (or a NaN) only sends the block to the exact test.
+            if check_infinite and not after and not _finite_sum(src):
                 infinite = np.isinf(src).any(axis=0)
             if len(groups) == 1:
-                apply(src, out[rows])
+                apply(src, dst)
             else:
-                apply(src, out[rows, columns], lambda vector: vector[columns])
+                apply(src, dst, lambda vector: vector[columns])
+            if after and not _finite_sum(dst):
+                infinite = np.isinf(src).any(axis=0)
         return columns, infinite
 
     found = np.zeros(n_columns, dtype=bool)
@@ -273,3 +284,7 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
         if infinite is not None:
             found[columns] |= infinite
     return found
+
+
+def _finite_sum(block):
+    return np.isfinite(np.add.reduce(block, axis=None))

@@ -109,20 +109,25 @@ def wrap_like_transform_output(estimator, data, original_input, columns):
     raise ValueError(f"unsupported output container {container!r}")
 
 
-def transform_dense(estimator, X, original, copy, function, elementwise=True):
+def transform_dense(
+    estimator, X, original, copy, function, elementwise=True, shows_infinity=False
+):
     """Run a block kernel over X into a new array, or in place.
 
     A new output is allocated only when a copy is asked for and validation did
     not already make one. In place on the caller's array, the input is checked
     for infinity before anything is written, so that a bad value leaves it
-    untouched; otherwise the check rides on the kernel's own pass, once.
+    untouched; otherwise the check rides on the kernel's own pass, once, on
+    the kernel's output where ``shows_infinity`` (it is infinite or NaN
+    wherever the input is infinite: no clip).
     """
     in_place = not copy
     out = np.empty_like(X) if copy and not fresh_array(X, original) else X
     if in_place:
         raise_if_infinite(estimator, infinite_features(X))
+    check = False if in_place else "output" if shows_infinity else True
     found = transform_blocks(
-        X, out, function, check_infinite=not in_place, elementwise=elementwise
+        X, out, function, check_infinite=check, elementwise=elementwise
     )
     raise_if_infinite(estimator, found)
     return out

@@ -200,6 +200,42 @@ def test_infinity_raises_naming_the_column(name, value, rng):
         est.transform(bad)
 
 
+_CLIPPING = [skscale.MinMaxScaler(clip=True), skscale.MaxAbsScaler(clip=True)]
+
+
+@pytest.mark.parametrize(
+    "est, inverse",
+    [
+        (est, inverse)
+        for est in [getattr(skscale, name)() for name in ESTIMATOR_NAMES] + _CLIPPING
+        for inverse in (False, True)
+        if not inverse or hasattr(est, "inverse_transform")
+    ],
+    ids=str,
+)
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_infinity_in_a_later_block_is_found_both_ways(est, inverse, order, dtype):
+    # Over several blocks, whether the check sums the input block or the
+    # output block the map wrote (where the map keeps infinity visible: not
+    # under a clip, which maps it onto the interval): the column is named,
+    # also when another column of the same block holds a NaN, and an
+    # overflow of finite values is not taken for an infinity.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300_000, 7)).astype(dtype)
+    est.fit(X[:1000])
+    method = est.inverse_transform if inverse else est.transform
+    bad = np.array(X, order=order)
+    bad[250_001, 4] = np.inf
+    bad[250_002, 1] = np.nan
+    with pytest.raises(ValueError, match="column 4"):
+        method(bad)
+    big = np.array(X, order=order)
+    big[250_001, 4] = np.finfo(dtype).max
+    out = method(big)
+    assert np.isnan(out).sum() == 0
+
+
 @pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 def test_wrong_number_of_features_changes_nothing(name, rng):
     est = make(name).fit(data(rng, p=4))
