@@ -7,8 +7,85 @@ the map from before or after an update, never a mix of the two.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+
+# Centers at least this large may make x - center overflow (see fitted_map).
+_FAR_CENTER = 2.0**969
+
+
+class Plan(NamedTuple):
+    """What a column scaler derives from its statistics, per feature.
+
+    Attributes
+    ----------
+    center, scale : ndarray
+        ``x -> (x - center) / scale``, before zero scales become 1.
+    residual : ndarray or None
+        The exact mean's residual, where the center is the mean.
+    onto : tuple of two floats or None
+        ``(low, high)``: map onto that output interval (MinMaxScaler).
+    clip : tuple of two floats or None
+        Clip the output onto this interval.
+    """
+
+    center: np.ndarray
+    scale: np.ndarray
+    residual: np.ndarray | None = None
+    onto: tuple | None = None
+    clip: tuple | None = None
+
+
+def fitted_map(plan, stats, *, notice=None, params=()):
+    """The public ``(center, scale)`` and the :class:`AffineMap` of a plan.
+
+    The one place where a zero scale (a constant feature) becomes 1. A
+    feature never observed (``stats.count == 0``) gets NaN, so that it
+    transforms to NaN. Ranges beyond float64 and centers near its end are
+    taken in half units, so that no intermediate overflows where the output
+    is finite.
+    """
+    observed = stats.count > 0
+    center = np.where(observed, plan.center, np.nan)
+    scale = plan.scale
+    # A range beyond float64 (data near both of its ends) is not
+    # representable: such features are scaled in halves of their units,
+    # where the range and every intermediate value are finite.
+    huge = observed & np.isinf(scale) & np.isfinite(center)
+    if huge.any():
+        half_range = 0.5 * stats.max - 0.5 * stats.min
+        scale = np.where(huge, half_range, scale)
+    scale = np.where(observed, np.where(scale == 0.0, 1.0, scale), np.nan)
+    # x - center overflows for x near the other end of float64 when the
+    # center is within a factor 2**54 of the largest float64, although the
+    # output may be finite: those features are centred in half units too,
+    # dividing by half the scale (exact: powers of two).
+    with np.errstate(invalid="ignore"):
+        far = observed & ~huge & (np.abs(center) >= _FAR_CENTER)
+    halved = huge | far
+    unit = np.where(halved, 0.5, 1.0) if halved.any() else None
+    map_scale = scale if not far.any() else np.where(far, 0.5 * scale, scale)
+    residual = plan.residual
+    if residual is not None:
+        # Only where it matters against the scale (see residual_matters).
+        needed = residual_matters(residual, scale)
+        if unit is not None:
+            needed &= unit == 1.0
+        residual = np.where(needed, residual, 0.0) if needed.any() else None
+    low, high = plan.onto or (None, None)
+    fitted = AffineMap(
+        center=center,
+        scale=map_scale,
+        residual=residual,
+        unit=unit,
+        low=low,
+        high=high,
+        clip=plan.clip,
+        notice=notice,
+        params=params,
+    )
+    return center, scale, fitted
 
 
 def residual_matters(residual, scale):

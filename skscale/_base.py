@@ -1,8 +1,12 @@
 """The column-scaler base: fit, partial_fit, transform, inverse_transform, merge.
 
 A column scaler is the affine map ``x -> (x - center_) / scale_`` of each feature.
-Subclasses only say how the statistics of the core (:mod:`skscale._stats`) become
-``(center, scale)``; the base turns a zero scale into 1, in this one place.
+Subclasses only say which statistics of the core (:mod:`skscale._stats`) they
+show (``_statistics``) and how those become a :class:`~skscale._affine.Plan`
+(``_plan``: center, scale, and an output interval or a clip); the fitted map is
+built from the plan by :func:`skscale._affine.fitted_map`, where a zero scale
+becomes 1, in this one place. A fit runs ``_partial_fit -> _update ->
+_set_fitted -> _derive_map``.
 """
 
 import copy as copy_module
@@ -14,7 +18,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from . import _dask
-from ._affine import AffineMap, residual_matters
+from ._affine import fitted_map
 from ._dask import is_dask_collection
 from ._locks import atomic_update, lock_of
 from ._stats import FeatureStats
@@ -32,9 +36,6 @@ from ._validation import (
     validate_x,
     warn_outside,
 )
-
-# Centers at least this large may make x - center overflow (see _set_transform).
-_FAR_CENTER = 2.0**969
 
 
 class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator):
@@ -63,13 +64,13 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         """The fitted attributes of ``stats`` (``mean_``, ``data_min_``...) by name."""
         raise NotImplementedError
 
-    def _center_and_scale(self):
-        """Per-feature center and scale of the fitted state, before zero scales go.
+    def _plan(self):
+        """The :class:`~skscale._affine.Plan` of the fitted map: center, scale...
 
         Read from ``stats_`` and the attributes :meth:`_statistics` set (a
         fit sets them first, then builds the map from this; a parameter that
         only applies the map, changed after the fit, builds it again). A
-        scaler that centers on the mean returns ``stats_.residual`` third, so
+        scaler that centers on the mean gives ``stats_.residual`` too, so
         that the map subtracts the exact mean where its rounding matters.
         """
         raise NotImplementedError
@@ -78,8 +79,11 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         """Whether the transform subtracts a center (then sparse input is refused)."""
         return True
 
-    def _sparse_advice(self):
-        return "pass a dense array (X.toarray()) if it fits in memory"
+    # What the error refusing sparse input advises.
+    _sparse_advice = "pass a dense array (X.toarray()) if it fits in memory"
+    # Whether a Dask collection's blocks are folded one by one, in row order
+    # (running averages depend on the order), rather than merged at once.
+    _in_order = False
 
     # Parameters that only select how the fitted statistics are applied: set
     # after a fit, they take effect at the next transform (as in scikit-learn),
@@ -88,14 +92,6 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
     # Parameters that change what a fit learns: set after a fit, they make
     # transform, inverse_transform and to_dict ask for a refit.
     _learned_params = ()
-
-    def _clip_bounds(self):
-        """The interval a ``clip`` option clips the output onto, or None."""
-        return None
-
-    def _onto(self):
-        """``(low, high)`` of a map onto an output interval (MinMaxScaler), or None."""
-        return None
 
     def _set_attributes(self, center, scale):
         """Set the public attributes that describe the map (``center_``, ``scale_``)."""
@@ -187,12 +183,8 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         self._update(batch, reset)
         return self
 
-    def _blocks_in_order(self):
-        """Whether a Dask collection's blocks must be folded one by one, in order."""
-        return False
-
     def _partial_fit_dask(self, X, sample_weight, reset):
-        in_order = self._blocks_in_order()
+        in_order = self._in_order
         stats, names, n_features = _dask.statistics(
             X, sample_weight, self._moments, self._extrema, in_order=in_order
         )
@@ -223,53 +215,20 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         self.n_samples_seen_ = stats.n_rows
         for name, value in self._statistics(stats).items():
             setattr(self, name, value)
-        self._set_transform(*self._center_and_scale())
+        self._derive_map()
 
-    def _set_transform(self, center, scale, residual=None):
-        """Build the fitted map from a center and a scale, and swap it in.
+    def _derive_map(self):
+        """Build the fitted map from :meth:`_plan` and swap it in, last, in one step.
 
-        The one place where a zero scale (a constant feature) becomes 1. A
-        feature never observed gets NaN, so that it transforms to NaN. The map
-        is assigned last, in one step: see :mod:`skscale._affine`.
+        The attributes that describe it (``center_``, ``scale_``) are set
+        first: see :mod:`skscale._affine`.
         """
-        observed = self.stats_.count > 0
-        center = np.where(observed, center, np.nan)
-        # A range beyond float64 (data near both of its ends) is not
-        # representable: such features are scaled in halves of their units,
-        # where the range and every intermediate value are finite.
-        huge = observed & np.isinf(scale) & np.isfinite(center)
-        if huge.any():
-            half_range = 0.5 * self.stats_.max - 0.5 * self.stats_.min
-            scale = np.where(huge, half_range, scale)
-        scale = np.where(observed, np.where(scale == 0.0, 1.0, scale), np.nan)
-        # x - center overflows for x near the other end of float64 when the
-        # center is within a factor 2**54 of the largest float64, although the
-        # output may be finite: those features are centred in half units too,
-        # dividing by half the scale (exact: powers of two).
-        with np.errstate(invalid="ignore"):
-            far = observed & ~huge & (np.abs(center) >= _FAR_CENTER)
-        halved = huge | far
-        unit = np.where(halved, 0.5, 1.0) if halved.any() else None
-        map_scale = scale if not far.any() else np.where(far, 0.5 * scale, scale)
-        if residual is not None:
-            # Only where it matters against the scale (see residual_matters).
-            needed = residual_matters(residual, scale)
-            if unit is not None:
-                needed &= unit == 1.0
-            residual = np.where(needed, residual, 0.0) if needed.any() else None
-        self._set_attributes(center, scale)
-        low, high = self._onto() or (None, None)
-        self._map = AffineMap(
-            center=center,
-            scale=map_scale,
-            residual=residual,
-            unit=unit,
-            low=low,
-            high=high,
-            clip=self._clip_bounds(),
-            notice=self._notice(observed),
-            params=self._map_params(),
+        notice = self._notice(self.stats_.count > 0)
+        center, scale, fitted = fitted_map(
+            self._plan(), self.stats_, notice=notice, params=self._map_params()
         )
+        self._set_attributes(center, scale)
+        self._map = fitted
 
     def _map_params(self):
         return tuple(
@@ -354,7 +313,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
             )
         with atomic_update(self):
             self._check_params()
-            self._set_transform(*self._center_and_scale())
+            self._derive_map()
             if fitted.given is not None and self._map.notice == fitted.given:
                 self._map = replace(self._map, notice=None, given=fitted.given)
             return self._map
@@ -545,17 +504,6 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         """Subclass warnings about the fitted statistics, as a list of strings."""
         return []
 
-    def _ddof_notice(self, observed):
-        """The features whose weight is at most ``ddof``: variance 0, no scaling."""
-        few = observed & (self.stats_.weight <= self.ddof)
-        if not few.any() or not self.with_std:
-            return []
-        return [
-            f"feature {feature_list(self, few)} has a total weight of at most "
-            f"ddof={self.ddof!r} (too few samples to estimate a variance): its "
-            "variance is 0 and it is centred but not scaled"
-        ]
-
     def _warn_unobserved(self):
         """Give the map's notice now (at fit) rather than at every transform."""
         if self._map.notice is None:
@@ -571,7 +519,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         if sparse.issparse(X) and self._centers():
             raise ValueError(
                 f"{self!r} cannot take sparse input: centering would make it dense. "
-                f"{self._sparse_advice()}"
+                f"{self._sparse_advice}"
             )
 
     def __sklearn_tags__(self):
@@ -580,6 +528,21 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         tags.input_tags.sparse = not self._centers()
         tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
         return tags
+
+
+def ddof_notice(estimator, observed):
+    """The warning for features whose weight is at most ``ddof``: variance 0.
+
+    As a list (empty where there is none), for ``_more_notices``.
+    """
+    few = observed & (estimator.stats_.weight <= estimator.ddof)
+    if not few.any() or not estimator.with_std:
+        return []
+    return [
+        f"feature {feature_list(estimator, few)} has a total weight of at most "
+        f"ddof={estimator.ddof!r} (too few samples to estimate a variance): its "
+        "variance is 0 and it is centred but not scaled"
+    ]
 
 
 def _forward_block(estimator, block):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._affine import Plan
 from ._base import _ColumnScaler
 from ._validation import check_bool
 
@@ -69,11 +70,9 @@ class MaxAbsScaler(_ColumnScaler):
     def _statistics(self, stats):
         return {"max_abs_": np.fmax(np.abs(stats.min), np.abs(stats.max))}
 
-    def _center_and_scale(self):
-        return np.zeros(self.max_abs_.shape[0]), self.max_abs_
+    def _plan(self):
+        zeros = np.zeros(self.max_abs_.shape[0])
+        return Plan(zeros, self.max_abs_, clip=(-1.0, 1.0) if self.clip else None)
 
     def _centers(self):
         return False
-
-    def _clip_bounds(self):
-        return (-1.0, 1.0) if self.clip else None

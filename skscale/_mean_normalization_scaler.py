@@ -1,5 +1,6 @@
 """MeanNormalizationScaler: center each feature on its mean and divide by its range."""
 
+from ._affine import Plan
 from ._base import _ColumnScaler
 
 
@@ -67,11 +68,10 @@ class MeanNormalizationScaler(_ColumnScaler):
             "data_range_": stats.range,
         }
 
-    def _center_and_scale(self):
-        return self.mean_, self.data_range_, self.stats_.residual
+    def _plan(self):
+        return Plan(self.mean_, self.data_range_, self.stats_.residual)
 
-    def _sparse_advice(self):
-        return (
-            "Use MaxAbsScaler to scale sparse data without centering it, or pass "
-            "X.toarray() if it fits in memory."
-        )
+    _sparse_advice = (
+        "Use MaxAbsScaler to scale sparse data without centering it, or pass "
+        "X.toarray() if it fits in memory."
+    )

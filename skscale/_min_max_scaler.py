@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._affine import Plan
 from ._base import _ColumnScaler
 from ._validation import check_bool, real_number, shown, wide_integer
 
@@ -107,8 +108,14 @@ class MinMaxScaler(_ColumnScaler):
             "data_range_": stats.range,
         }
 
-    def _center_and_scale(self):
-        return self.data_min_, self.data_range_
+    def _plan(self):
+        bounds = tuple(float(b) for b in self.feature_range)
+        return Plan(
+            self.data_min_,
+            self.data_range_,
+            onto=bounds,
+            clip=bounds if self.clip else None,
+        )
 
     def _set_attributes(self, center, scale):
         # scale_ and min_ are scikit-learn's multiplier and offset; the map
@@ -123,15 +130,7 @@ class MinMaxScaler(_ColumnScaler):
                 self.scale_ = (0.5 * high - 0.5 * low) / scale * 2.0
             self.min_ = low - center * self.scale_
 
-    def _onto(self):
-        low, high = (float(b) for b in self.feature_range)
-        return low, high
-
-    def _clip_bounds(self):
-        return tuple(float(b) for b in self.feature_range) if self.clip else None
-
-    def _sparse_advice(self):
-        return (
-            "Use MaxAbsScaler to scale sparse data without centering it, or pass "
-            "X.toarray() if it fits in memory."
-        )
+    _sparse_advice = (
+        "Use MaxAbsScaler to scale sparse data without centering it, or pass "
+        "X.toarray() if it fits in memory."
+    )

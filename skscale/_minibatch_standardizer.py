@@ -6,7 +6,8 @@ from numbers import Integral
 import numpy as np
 
 from . import _dask
-from ._base import _ColumnScaler
+from ._affine import Plan
+from ._base import _ColumnScaler, ddof_notice
 from ._dask import is_dask_collection
 from ._locks import atomic_update
 from ._parallel import map_blocks
@@ -257,7 +258,8 @@ class MiniBatchStandardizer(_ColumnScaler):
             # parallel (each in its own fixed blocks), then fold in order.
             self._fold(map_blocks(summarise, batches), reset=True)
 
-    def _blocks_in_order(self):
+    @property
+    def _in_order(self):
         # Running averages depend on the order of the batches: on a Dask
         # collection, each block is a batch, folded in row order.
         return self.momentum is not None
@@ -371,7 +373,7 @@ class MiniBatchStandardizer(_ColumnScaler):
         self.mean_, self._std = history.mean, history.std
         with np.errstate(over="ignore"):
             self.var_ = np.square(history.std)
-        self._set_transform(*self._center_and_scale())
+        self._derive_map()
 
     def _statistics(self, stats):
         # The standard deviation beside var_: finite where var_ overflows.
@@ -381,7 +383,7 @@ class MiniBatchStandardizer(_ColumnScaler):
             "_std": stats.std(self.ddof),
         }
 
-    def _center_and_scale(self):
+    def _plan(self):
         p = self.mean_.shape[0]
         center = self.mean_ if self.with_mean else np.zeros(p)
         # sqrt(var_ + eps), from the standard deviation so that it stays finite
@@ -390,7 +392,7 @@ class MiniBatchStandardizer(_ColumnScaler):
         # The exact mean's residual; a running mean is an average of rounded
         # batch means, with none.
         exact = self.momentum is None and self.with_mean
-        return center, scale, self.stats_.residual if exact else None
+        return Plan(center, scale, self.stats_.residual if exact else None)
 
     def merge(self, other):
         """Combine two exact standardizers fitted on different data.
@@ -429,10 +431,9 @@ class MiniBatchStandardizer(_ColumnScaler):
 
     def _more_notices(self, observed):
         exact = self.momentum is None and self.ddof > 0
-        return self._ddof_notice(observed) if exact else []
+        return ddof_notice(self, observed) if exact else []
 
-    def _sparse_advice(self):
-        return "Pass X.toarray() if it fits in memory."
+    _sparse_advice = "Pass X.toarray() if it fits in memory."
 
     def _centers(self):
         return True

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ._base import _ColumnScaler
+from ._affine import Plan
+from ._base import _ColumnScaler, ddof_notice
 from ._validation import check_bool, check_real
 
 
@@ -102,21 +103,20 @@ class StandardScaler(_ColumnScaler):
     def _statistics(self, stats):
         return {"mean_": stats.mean, "var_": stats.var(self.ddof)}
 
-    def _center_and_scale(self):
+    def _plan(self):
         stats = self.stats_
         ones = np.ones(stats.n_features)
         center = stats.mean if self.with_mean else ones * 0.0
         scale = stats.std(self.ddof) if self.with_std else ones
-        return center, scale, stats.residual if self.with_mean else None
+        return Plan(center, scale, stats.residual if self.with_mean else None)
 
     def _more_notices(self, observed):
-        return self._ddof_notice(observed) if self.ddof > 0 else []
+        return ddof_notice(self, observed) if self.ddof > 0 else []
 
     def _centers(self):
         return bool(self.with_mean)
 
-    def _sparse_advice(self):
-        return (
-            "Use StandardScaler(with_mean=False) to scale sparse data without "
-            "centering it, or pass X.toarray() if it fits in memory."
-        )
+    _sparse_advice = (
+        "Use StandardScaler(with_mean=False) to scale sparse data without "
+        "centering it, or pass X.toarray() if it fits in memory."
+    )
