@@ -921,14 +921,36 @@ def _read_stats(value, n, moments_needed, version):
             'must be "NaN" where count is 0',
         )
     _require(~seen | np.isfinite(weight), f"{where}.weight", weight, "must be finite")
-    if extrema:
-        for key, array in (("min", low), ("max", high)):
-            _require(
-                ~seen | np.isfinite(array), f"{where}.{key}", array, "must be finite"
-            )
-        _require(~seen | (low <= high), f"{where}.max", high, "must be >= min")
-        constant = low == high
-    else:
+    constant = _check_extrema(where, seen, low, high, extrema)
+    _check_moments(where, seen, mean, std0, (low, high), moments, extrema, constant)
+    residual = np.zeros(n)
+    if version >= 3:
+        residual = _floats(value["residual"], f"{where}.residual", n)
+        with np.errstate(invalid="ignore"):
+            small = np.abs(residual) <= 2 * np.spacing(np.abs(mean))
+        _require(
+            np.where(seen & np.isfinite(mean), small, residual == 0),
+            f"{where}.residual",
+            residual,
+            "must be within two ulps of mean where mean is finite, and 0 elsewhere",
+        )
+    return FeatureStats(
+        n_rows=n_rows,
+        count=count,
+        weight=weight,
+        mean=mean,
+        std0=std0,
+        min=low,
+        max=high,
+        moments=moments,
+        extrema=extrema,
+        residual=residual,
+    )
+
+
+def _check_extrema(where, seen, low, high, extrema):
+    """Check the stored minimum and maximum; return where the feature is constant."""
+    if not extrema:
         for key, array in (("min", low), ("max", high)):
             _require(
                 np.isnan(array),
@@ -936,7 +958,16 @@ def _read_stats(value, n, moments_needed, version):
                 array,
                 'must be "NaN" when extrema is false',
             )
-        constant = np.zeros(n, dtype=bool)
+        return np.zeros(len(low), dtype=bool)
+    for key, array in (("min", low), ("max", high)):
+        _require(~seen | np.isfinite(array), f"{where}.{key}", array, "must be finite")
+    _require(~seen | (low <= high), f"{where}.max", high, "must be >= min")
+    return low == high
+
+
+def _check_moments(where, seen, mean, std0, extrema_values, moments, extrema, constant):
+    """Check the stored mean and std0 against the moments the statistics hold."""
+    low, high = extrema_values
     if moments >= 1:
         _require(~seen | np.isfinite(mean), f"{where}.mean", mean, "must be finite")
         if extrema:
@@ -971,29 +1002,6 @@ def _read_stats(value, n, moments_needed, version):
         _require(
             np.isnan(std0), f"{where}.std0", std0, 'must be "NaN" when moments < 2'
         )
-    residual = np.zeros(n)
-    if version >= 3:
-        residual = _floats(value["residual"], f"{where}.residual", n)
-        with np.errstate(invalid="ignore"):
-            small = np.abs(residual) <= 2 * np.spacing(np.abs(mean))
-        _require(
-            np.where(seen & np.isfinite(mean), small, residual == 0),
-            f"{where}.residual",
-            residual,
-            "must be within two ulps of mean where mean is finite, and 0 elsewhere",
-        )
-    return FeatureStats(
-        n_rows=n_rows,
-        count=count,
-        weight=weight,
-        mean=mean,
-        std0=std0,
-        min=low,
-        max=high,
-        moments=moments,
-        extrema=extrema,
-        residual=residual,
-    )
 
 
 def _compare_attributes(estimator, value, stats):
