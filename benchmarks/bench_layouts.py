@@ -24,9 +24,17 @@ measured once per dtype on the C array:
 
 scikit-learn's counterparts (StandardScaler, MinMaxScaler, MaxAbsScaler;
 Normalizer for UnitLengthNormalizer) are timed on the same layouts, their
-repeats alternating with skscale's (and every layout's with the others') so
-that all meet the same state of the machine. On polars, skscale's
-StandardScaler fit + transform is also timed against polars' own expression
+repeats alternating with skscale's on the same layout, as in bench_scalers.py,
+so that both meet the same state of the machine. The layouts are timed one
+after the other, not interleaved with each other: a call that allocates a large
+output pays for faulting its pages in, and that cost depends on how long ago
+the memory was freed (on the 2-core virtual machine of the README, which hands
+idle free memory back to its host, a fresh 800 MB array takes 0.15 s to fill
+right after a free of that size and 0.4 to 0.6 s a few seconds later).
+Interleaved, the C array's call came right after the two slow polars calls and
+paid for them: its transforms measured up to 3 times their time. On polars,
+skscale's StandardScaler fit + transform is also timed against polars' own
+expression
 ``df.select((pl.all() - pl.all().mean()) / pl.all().std(ddof=0))``. Each time
 is the median of the repeats after one warm-up call; a repeat of a call shorter
 than 20 ms loops over it and reports the time per call; an output is freed
@@ -183,7 +191,11 @@ def measure_together(calls, repeats, setups=None):
     Each call is warmed up once; calls shorter than ``MIN_REPEAT_SECONDS`` are
     looped over within a repeat. Interleaving exposes every call to the same
     state of the machine (other load, how readily the kernel hands out fresh
-    pages for an output), so that their ratios are fair.
+    pages for an output), so that their ratios are fair. Interleave only calls
+    that do the same work on the same data (as bench_scalers does, skscale and
+    scikit-learn on one array): each call meets the pages its predecessor
+    freed, and a call after a much slower one meets pages freed long ago, which
+    cost more to fault in again.
     """
     setups = setups or [None] * len(calls)
     numbers = []
@@ -321,24 +333,38 @@ def operations_of(case, layouts):
     return pairs
 
 
-def bench_case(case, operation, layouts, data, works, limits, repeats):
-    """Rows of one operation of one case on every layout, all interleaved."""
+def bench_layout(case, operation, layout, data, work, repeats):
+    """``{library: (seconds, in_place)}`` of one operation on one layout.
+
+    skscale's repeats alternate with scikit-learn's on this layout alone, as in
+    bench_scalers: a C array's transform timed right after a polars frame's
+    would meet memory freed a second or more before, slower to fault in.
+    """
+    makers = [("skscale", case.make_skscale)]
+    if case.make_sklearn is not None:
+        makers.append(("sklearn", case.make_sklearn))
     calls, setups, slots = [], [], []
-    for layout in layouts:
-        work = works.get(layout)
-        makers = [("skscale", case.make_skscale)]
-        if case.make_sklearn is not None:
-            makers.append(("sklearn", case.make_sklearn))
-        for library, make in makers:
-            call, setup, in_place = prepare(make, operation, layout, data[layout], work)
-            calls.append(call)
-            setups.append(setup)
-            slots.append((layout, library, in_place))
+    for library, make in makers:
+        call, setup, in_place = prepare(make, operation, layout, data, work)
+        calls.append(call)
+        setups.append(setup)
+        slots.append((library, in_place))
     seconds = measure_together(calls, repeats, setups)
-    timed = {
-        (layout, library): (s, in_place)
-        for (layout, library, in_place), s in zip(slots, seconds, strict=True)
+    return {
+        library: (s, in_place)
+        for (library, in_place), s in zip(slots, seconds, strict=True)
     }
+
+
+def bench_case(case, operation, layouts, data, works, limits, repeats):
+    """Rows of one operation of one case on every layout, one layout at a time."""
+    timed = {}
+    for layout in layouts:
+        measured = bench_layout(
+            case, operation, layout, data[layout], works.get(layout), repeats
+        )
+        for library, result in measured.items():
+            timed[(layout, library)] = result
     limit = LIMIT_OF[operation]
     limit_seconds = limits[limit]["seconds"]
     c_seconds = timed.get(("C", "skscale"), (None, None))[0]
