@@ -16,6 +16,10 @@ import tempfile
 import warnings
 from pathlib import Path
 
+# The gallery's torch example turns scikit-learn's array API dispatch on, which
+# needs SciPy's array API mode, set before anything imports SciPy.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import skscale
 
 DOCS = Path(__file__).resolve().parent
@@ -51,7 +55,7 @@ templates_path = ["_templates"]
 # intersphinx (it would download their inventories).
 nitpicky = True
 nitpick_ignore_regex = [
-    (r"py:.*", r"(numpy|pandas|polars|scipy|dask)(\..*)?"),
+    (r"py:.*", r"(numpy|pandas|polars|scipy|dask|torch|array_api_strict)(\..*)?"),
 ]
 
 # -- autodoc, autosummary, numpydoc ---------------------------------------------
@@ -152,6 +156,12 @@ API_SECTIONS = [
         "Saving and loading estimators as documented JSON; see "
         ":doc:`/user_guide/persistence`.",
         lambda obj: getattr(obj, "__module__", "") == "skscale._persistence",
+    ),
+    (
+        "Array API",
+        "Moving a fitted estimator to another array library or device; see "
+        ":doc:`/user_guide/array_api`.",
+        lambda obj: getattr(obj, "__module__", "") == "skscale._array_api",
     ),
     (
         "Configuration",

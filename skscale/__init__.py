@@ -1,5 +1,6 @@
 """skscale: exact, fast, scikit-learn-compatible feature scaling on one core."""
 
+from ._array_api import to_namespace
 from ._config import config_context, get_config, set_config
 from ._functions import (
     layer_normalize,
@@ -40,4 +41,5 @@ __all__ = [
     "scale",
     "set_config",
     "to_dict",
+    "to_namespace",
 ]

@@ -37,7 +37,7 @@ class Plan(NamedTuple):
     clip: tuple | None = None
 
 
-def fitted_map(plan, stats, *, notice=None, params=()):
+def fitted_map(plan, stats, *, notice=None, params=(), space=None):
     """The public ``(center, scale)`` and the :class:`AffineMap` of a plan.
 
     The one place where a zero scale (a constant feature) becomes 1. A
@@ -84,6 +84,7 @@ def fitted_map(plan, stats, *, notice=None, params=()):
         clip=plan.clip,
         notice=notice,
         params=params,
+        space=space,
     )
     return center, scale, fitted
 
@@ -143,6 +144,9 @@ class AffineMap:
     params : tuple
         The values of the estimator's parameters the map was derived with (its
         ``_applied_params`` then ``_learned_params``).
+    space : skscale._array_api.Space or None
+        The Array API namespace and device of the fit (None for NumPy), where
+        :meth:`apply_namespace` computes.
     """
 
     center: np.ndarray | None
@@ -155,6 +159,7 @@ class AffineMap:
     notice: str | None = None
     given: str | None = None
     params: tuple = ()
+    space: object = None
 
     def __post_init__(self):
         center, unit = self.center, self.unit
@@ -178,6 +183,8 @@ class AffineMap:
                 width, half = None, 0.5 * self.high - 0.5 * self.low
         object.__setattr__(self, "_width", width)
         object.__setattr__(self, "_half_width", half)
+        # The per-feature vectors on the fit's device, made at first use.
+        object.__setattr__(self, "_on_device", None)
 
     def forward(self, src, dst, cols):
         """``dst = map(src)``."""
@@ -230,6 +237,62 @@ class AffineMap:
         else:
             np.add(dst, cols(self._scaled_center), out=dst)
             np.divide(dst, cols(self.unit), out=dst)
+
+    def apply_namespace(self, X, inverse=False):
+        """The map (or its inverse) of X, in the namespace and on the device of
+        :attr:`space`: the arithmetic of :meth:`forward` and :meth:`backward`,
+        in the same order, in the device's widest float; the output has X's
+        float dtype.
+        """
+        space = self.space
+        xp = space.xp
+        vectors = self._on_device
+        if vectors is None:
+            names = ("center", "scale", "residual", "unit", "_scaled_center")
+            vectors = {
+                name: None if getattr(self, name) is None else space.asarray(value)
+                for name in names
+                for value in [getattr(self, name)]
+            }
+            object.__setattr__(self, "_on_device", vectors)
+        center, scale, residual, unit, scaled = (
+            vectors[name]
+            for name in ("center", "scale", "residual", "unit", "_scaled_center")
+        )
+        out_dtype = X.dtype
+        wide = space.float_dtype()
+        x = xp.astype(X, wide) if X.dtype != wide else X
+        if not inverse:
+            if center is None:
+                y = x / scale
+            else:
+                y = x - center if unit is None else x * unit - scaled
+                if residual is not None:
+                    y = y - residual
+                y = y / scale
+            y = self._onto_namespace(y, xp)
+        else:
+            if self._width is not None:
+                x = (x - self.low) / self._width
+            elif self._half_width is not None:
+                x = (x * 0.5 - 0.5 * self.low) / self._half_width
+            y = x * scale
+            if center is not None:
+                if residual is not None:
+                    y = y + residual
+                y = y + center if unit is None else (y + scaled) / unit
+        return xp.astype(y, out_dtype) if y.dtype != out_dtype else y
+
+    def _onto_namespace(self, y, xp):
+        if self._width is not None:
+            if self._width != 1.0:
+                y = y * self._width
+            y = y + self.low
+        elif self._half_width is not None:
+            y = ((y * self._half_width) + 0.5 * self.low) * 2.0
+        if self.clip is not None:
+            y = xp.clip(y, *self.clip)
+        return y
 
     def forward_values(self, values, columns):
         """The map of the stored values of a sparse matrix (no center)."""

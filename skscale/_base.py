@@ -19,6 +19,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _dask
 from ._affine import fitted_map
+from ._array_api import (
+    check_same_space,
+    record_space,
+    space_of,
+    to_numpy,
+    validate,
+    weight_to_numpy,
+)
 from ._dask import is_dask_collection
 from ._locks import atomic_update, lock_of
 from ._stats import FeatureStats
@@ -84,6 +92,9 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
     # Whether a Dask collection's blocks are folded one by one, in row order
     # (running averages depend on the order), rather than merged at once.
     _in_order = False
+    # The Array API space (namespace, device) of the fit: set on an instance
+    # only when it is not NumPy (see skscale._array_api.record_space).
+    _space = None
 
     # Parameters that only select how the fitted statistics are applied: set
     # after a fit, they take effect at the next transform (as in scikit-learn),
@@ -167,10 +178,14 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
             )
 
     def _partial_fit(self, X, sample_weight, reset):
+        space = self._fit_space(X, reset)
         if is_dask_collection(X):
             return self._partial_fit_dask(X, sample_weight, reset)
         columns = frame_columns(X)
-        if columns is not None:
+        if space is not None:
+            X, weight = self._validate_fit_input(X, sample_weight, reset)
+            batch = self._batch_stats(X, weight)
+        elif columns is not None:
             # A polars frame of floats: its columns are read where they lie.
             check_names(self, X, reset)
             weight = check_sample_weight(sample_weight, len(columns[0]))
@@ -193,17 +208,41 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
             self._update(batch, reset=reset and k == 0)
         return self
 
+    def _fit_space(self, X, reset):
+        """The Array API space of a batch (None: NumPy), which a fit records.
+
+        A later batch must come from the same namespace and device.
+        """
+        space = space_of(X)
+        if reset:
+            record_space(self, space)
+        elif space != self._space:
+            check_same_space(self, self._space, X, "partial_fit")
+            raise ValueError(
+                f"{type(self).__name__} was fitted on arrays of "
+                f"{self._space.describe() if self._space else 'numpy'}: pass "
+                "partial_fit batches of the same namespace and device (turn "
+                "array_api_dispatch on for them), or refit"
+            )
+        return space
+
     def _validate_fit_input(self, X, sample_weight, reset):
         self._refuse_sparse(X)
-        X = validate_x(self, X, reset=reset)
-        weight = check_sample_weight(sample_weight, X.shape[0])
+        space = self._space
+        if space is None:
+            X = validate_x(self, X, reset=reset)
+            return X, check_sample_weight(sample_weight, X.shape[0])
+        X = validate(self, X, space, reset)
+        weight = check_sample_weight(weight_to_numpy(sample_weight), X.shape[0])
         return X, weight
 
     def _batch_stats(self, X, weight):
         """The statistics this scaler needs of one validated batch."""
-        return FeatureStats.from_array(
-            X, weight, moments=self._moments, extrema=self._extrema
-        )
+        options = dict(moments=self._moments, extrema=self._extrema)
+        space = self._space
+        if space is not None:
+            return FeatureStats.from_namespace(X, weight, space, **options)
+        return FeatureStats.from_array(X, weight, **options)
 
     def _update(self, batch, reset):
         """Fold the statistics of one batch into the fitted state."""
@@ -224,10 +263,19 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         first: see :mod:`skscale._affine`.
         """
         notice = self._notice(self.stats_.count > 0)
+        space = self._space
         center, scale, fitted = fitted_map(
-            self._plan(), self.stats_, notice=notice, params=self._map_params()
+            self._plan(),
+            self.stats_,
+            notice=notice,
+            params=self._map_params(),
+            space=space,
         )
         self._set_attributes(center, scale)
+        if space is not None:
+            # The fitted attributes live where the data did.
+            for name, value in self._public_arrays(host=False).items():
+                setattr(self, name, space.asarray(value))
         self._map = fitted
 
     def _map_params(self):
@@ -274,16 +322,41 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         """
         self._set_fitted(stats)
 
-    def _public_arrays(self):
-        """The per-feature arrays a user reads (``mean_``, ``scale_``, ...), by name."""
+    def _public_arrays(self, host=True):
+        """The per-feature arrays a user reads (``mean_``, ``scale_``, ...), by name.
+
+        As NumPy arrays (those of an Array API fit copied to the host), or,
+        with ``host=False``, only those that are NumPy arrays.
+        """
+        space = self._space if host else None
         return {
-            key: value
+            key: value if isinstance(value, np.ndarray) else to_numpy(value)
             for key, value in vars(self).items()
             if key.endswith("_")
             and not key.startswith("_")
             and key != "feature_names_in_"
-            and isinstance(value, np.ndarray)
+            and (
+                isinstance(value, np.ndarray)
+                or (space is not None and hasattr(value, "shape"))
+            )
         }
+
+    def _to_space(self, space):
+        """A copy fitted on the same statistics, its arrays in ``space``.
+
+        See :func:`skscale.to_namespace`; ``space`` None is NumPy.
+        """
+        moved = copy_module.deepcopy(self)
+        if not hasattr(self, "stats_"):
+            return moved
+        with lock_of(self):
+            arrays = self._public_arrays()
+            fitted = self._map
+        record_space(moved, space)
+        for name, value in arrays.items():
+            setattr(moved, name, value if space is None else space.asarray(value))
+        moved._map = replace(fitted, space=space)
+        return moved
 
     def _fitted_map(self):
         """The fitted map, derived anew if a parameter that applies it changed.
@@ -364,6 +437,13 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
             )
         if not hasattr(self, "stats_"):
             return copy_module.deepcopy(other)
+        mine, theirs = self._space, other._space
+        if mine != theirs:
+            raise ValueError(
+                f"cannot merge {name}s fitted on arrays of different namespaces or "
+                f"devices: {mine.describe() if mine else 'numpy'} vs "
+                f"{theirs.describe() if theirs else 'numpy'}"
+            )
         if other.n_features_in_ != self.n_features_in_:
             raise ValueError(
                 f"cannot merge {name}s fitted on different numbers of features: "
@@ -379,6 +459,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
                 f"{_names(names)} vs {_names(other_names)}"
             )
         merged = clone(self)
+        record_space(merged, mine)
         merged.n_features_in_ = self.n_features_in_
         if names is not None:
             merged.feature_names_in_ = names.copy()
@@ -457,6 +538,11 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         fitted = self._fitted_map()
         if fitted.notice is not None:
             warn_outside(fitted.notice)
+        method = "inverse_transform" if inverse else "transform"
+        check_same_space(self, fitted.space, X, method)
+        if fitted.space is not None and space_of(X) is not None:
+            X = validate(self, X, fitted.space, reset=False)
+            return fitted.apply_namespace(X, inverse=inverse)
         copy = self.copy if copy is None else copy
         original = X
         X = self._validate_for_transform(X, copy, inverse or not check_names)
@@ -527,6 +613,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = not self._centers()
         tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
+        tags.array_api_support = True
         return tags
 
 

@@ -184,6 +184,27 @@ class LayerNormalizer(_RowNormalizer):
 
         return transform_dense(self, X, original, copy, standardize, elementwise=False)
 
+    def _normalize_namespace(self, X, space):
+        # The rows' statistics from the core's generic path, on the transpose:
+        # a few values per row come to the host, the rows stay on the device.
+        xp = space.xp
+        wide = space.float_dtype()
+        x = xp.astype(X, wide) if X.dtype != wide else X
+        stats = FeatureStats.from_namespace(x.T, None, space, extrema=False)
+        n = x.shape[0]
+        if self.with_mean:
+            center, residual = stats.mean, stats.residual
+        else:
+            center, residual = np.zeros(n), np.zeros(n)
+        scale = self._divisors(stats.std(self.ddof))
+        # A row nothing of which was observed stays NaN.
+        center = np.where(stats.count > 0, center, np.nan)
+        residual = np.where(residual_matters(residual, scale), residual, 0.0)
+        out = x - space.asarray(center, dtype=wide)[:, None]
+        out = out - space.asarray(residual, dtype=wide)[:, None]
+        out = out / space.asarray(scale, dtype=wide)[:, None]
+        return xp.astype(out, X.dtype) if out.dtype != X.dtype else out
+
     def _refuse_sparse(self, X):
         if sparse.issparse(X) and self.with_mean:
             raise ValueError(

@@ -71,8 +71,9 @@ class MaxAbsScaler(_ColumnScaler):
         return {"max_abs_": np.fmax(np.abs(stats.min), np.abs(stats.max))}
 
     def _plan(self):
-        zeros = np.zeros(self.max_abs_.shape[0])
-        return Plan(zeros, self.max_abs_, clip=(-1.0, 1.0) if self.clip else None)
+        max_abs = self._statistics(self.stats_)["max_abs_"]
+        zeros = np.zeros(max_abs.shape[0])
+        return Plan(zeros, max_abs, clip=(-1.0, 1.0) if self.clip else None)
 
     def _centers(self):
         return False

@@ -69,7 +69,8 @@ class MeanNormalizationScaler(_ColumnScaler):
         }
 
     def _plan(self):
-        return Plan(self.mean_, self.data_range_, self.stats_.residual)
+        stats = self.stats_
+        return Plan(stats.mean, stats.range, stats.residual)
 
     _sparse_advice = (
         "Use MaxAbsScaler to scale sparse data without centering it, or pass "

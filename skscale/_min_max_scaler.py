@@ -111,8 +111,8 @@ class MinMaxScaler(_ColumnScaler):
     def _plan(self):
         bounds = tuple(float(b) for b in self.feature_range)
         return Plan(
-            self.data_min_,
-            self.data_range_,
+            self.stats_.min,
+            self.stats_.range,
             onto=bounds,
             clip=bounds if self.clip else None,
         )

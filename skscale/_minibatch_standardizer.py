@@ -209,6 +209,7 @@ class MiniBatchStandardizer(_ColumnScaler):
         return self
 
     def _fit(self, X, sample_weight):
+        space = self._fit_space(X, reset=True)
         if is_dask_collection(X):
             # As on NumPy: batches of batch_size rows in row order, a batch
             # straddling partitions merged from its pieces; None, one batch.
@@ -232,9 +233,10 @@ class MiniBatchStandardizer(_ColumnScaler):
             return
         X, weight = self._validate_fit_input(X, sample_weight, reset=True)
         step = X.shape[0] if self.batch_size is None else self.batch_size
-        starts = range(0, len(X), step)
-        batches = [slice(start, start + step) for start in starts]
-        if self.momentum is None and weight is None:
+        starts = range(0, X.shape[0], step)
+        n = X.shape[0]
+        batches = [slice(start, min(start + step, n)) for start in starts]
+        if self.momentum is None and weight is None and space is None:
             # Exact statistics do not depend on the batches: take them in
             # one pass over the array's fixed blocks. The update counts need
             # only each batch's observed entries: its size without NaN.
@@ -252,7 +254,7 @@ class MiniBatchStandardizer(_ColumnScaler):
 
             def summarise(rows):
                 batch_weight = None if weight is None else weight[rows]
-                return self._batch_stats(X[rows], batch_weight)
+                return self._batch_stats(X[rows, ...], batch_weight)
 
             # The batches' statistics are independent: compute them in
             # parallel (each in its own fixed blocks), then fold in order.
@@ -370,25 +372,28 @@ class MiniBatchStandardizer(_ColumnScaler):
         self.stats_ = stats
         self.n_samples_seen_ = stats.n_rows
         self._set_history(history)
-        self.mean_, self._std = history.mean, history.std
+        self.mean_ = history.mean
         with np.errstate(over="ignore"):
             self.var_ = np.square(history.std)
         self._derive_map()
 
     def _statistics(self, stats):
-        # The standard deviation beside var_: finite where var_ overflows.
         return {
             "mean_": stats.mean,
             "var_": stats.var(self.ddof),
-            "_std": stats.std(self.ddof),
         }
 
     def _plan(self):
-        p = self.mean_.shape[0]
-        center = self.mean_ if self.with_mean else np.zeros(p)
+        # From the host's state (the public mean_ may live on a device).
+        if self.momentum is None:
+            mean, std = self.stats_.mean, self.stats_.std(self.ddof)
+        else:
+            mean, std = self._history.mean, self._history.std
+        p = mean.shape[0]
+        center = mean if self.with_mean else np.zeros(p)
         # sqrt(var_ + eps), from the standard deviation so that it stays finite
         # where var_ itself is beyond float64.
-        scale = np.hypot(self._std, np.sqrt(self.eps)) if self.with_std else np.ones(p)
+        scale = np.hypot(std, np.sqrt(self.eps)) if self.with_std else np.ones(p)
         # The exact mean's residual; a running mean is an average of rounded
         # batch means, with none.
         exact = self.momentum is None and self.with_mean

@@ -11,6 +11,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 
 from . import _dask
+from ._array_api import (
+    check_same_space,
+    record_space,
+    space_of,
+    validate,
+    weight_to_numpy,
+)
 from ._dask import is_dask_collection
 from ._locks import atomic_update
 from ._transform_driver import TransformerOutputMixin, wrap_output
@@ -29,6 +36,9 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
 
     # Stateless: a saved document holds the feature count and names only.
     _saves_statistics = False
+    # The Array API space (namespace, device) of the fit, on an instance only
+    # when it is not NumPy.
+    _space = None
 
     def _check_params(self):
         """Raise ValueError naming any invalid parameter."""
@@ -36,6 +46,10 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
 
     def _normalize_rows(self, X, copy, check_names):
         """Normalize the rows of an in-memory X (validated here)."""
+        raise NotImplementedError
+
+    def _normalize_namespace(self, X, space):
+        """Normalize the rows of a validated Array API array, on its device."""
         raise NotImplementedError
 
     def _refuse_sparse(self, X):
@@ -101,6 +115,15 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
                 # Nothing to learn: check the shape and names, compute nothing.
                 _dask.check_input(self, X, reset)
                 return self
+            space = space_of(X)
+            if not reset:
+                check_same_space(self, self._space, X, "partial_fit")
+            if space is not None:
+                X = validate(self, X, space, reset)
+                check_sample_weight(weight_to_numpy(sample_weight), X.shape[0])
+                record_space(self, space)
+                return self
+            record_space(self, None)
             self._refuse_sparse(X)
             X = validate_x(self, X, reset=reset)
             raise_if_infinite(self, infinite_features(X))
@@ -112,6 +135,16 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
         if is_dask_collection(X):
             self._check_params()
             out = _dask.transform(self, X, _normalize_block)
+        elif (space := space_of(X)) is not None or self._space is not None:
+            self._check_params()
+            if hasattr(self, "n_features_in_"):
+                check_same_space(self, self._space, X, "transform")
+            if space is None:  # dispatch off: to NumPy, as before
+                out = self._normalize_rows(X, copy, check_names=True)
+            else:
+                reset = False if hasattr(self, "n_features_in_") else None
+                X = validate(self, X, space, reset)
+                out = self._normalize_namespace(X, space)
         else:
             out = self._normalize_rows(X, copy, check_names=True)
         return wrap_output(self, out, X)
@@ -148,6 +181,7 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
+        tags.array_api_support = True
         return tags
 
 

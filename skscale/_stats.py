@@ -187,6 +187,96 @@ class FeatureStats:
         return stats._snapped(moments=moments, extrema=extrema)
 
     @classmethod
+    def from_namespace(cls, X, sample_weight, space, *, moments=2, extrema=True):
+        """Statistics of an Array API array, reduced in its own namespace.
+
+        The generic form of :meth:`from_array`, for the Array API namespace and
+        device of ``space`` (a :class:`skscale._array_api.Space`: torch, CuPy,
+        array-api-strict; NumPy too, which the tests use to compare it with
+        the fast path): X's reductions run there, in the device's widest
+        float, and what they yield per feature comes back to the host as
+        float64, where the batches merge. The same rules: NaN and zero-weight
+        rows are not observed; deviations are taken from a pivot (each
+        feature's smallest observed value, a value of the data), twice (the
+        second pass around their mean), and the mean is the pivot plus their
+        mean, kept as ``mean + residual``; features of extreme magnitude are
+        scaled by a power of two first. ``sample_weight`` is a validated float64 NumPy
+        array or None.
+        """
+        from ._array_api import to_numpy
+
+        n, p = X.shape
+        xp = space.xp
+        wide = space.float_dtype()
+        if X.dtype != wide:
+            X = xp.astype(X, wide)
+
+        def column_sums(values):
+            return to_numpy(xp.sum(values, axis=0)).astype(np.float64)
+
+        def constant(value):
+            return space.asarray(value, dtype=wide)
+
+        # Entries that are not observed (NaN, zero weight) are masked out of
+        # every reduction; the common case, all observed, takes no mask.
+        weight = None if sample_weight is None else constant(sample_weight)[:, None]
+        observed = ~xp.isnan(X)
+        if weight is not None:
+            observed = observed & (weight > 0)
+        elif not bool(xp.any(~observed)):
+            observed = None
+
+        def masked(values, fill):
+            return values if observed is None else xp.where(observed, values, fill)
+
+        if observed is None:
+            count = np.full(p, n, dtype=np.int64)
+        else:
+            count = column_sums(xp.astype(observed, xp.int64)).astype(np.int64)
+        seen = count > 0
+        low = to_numpy(xp.min(masked(X, constant(np.inf)), axis=0))
+        high = to_numpy(xp.max(masked(X, constant(-np.inf)), axis=0))
+        low = np.where(seen, low.astype(np.float64), np.nan)
+        high = np.where(seen, high.astype(np.float64), np.nan)
+        nan = np.full(p, np.nan)
+        zero = constant(0.0)
+        if weight is None:
+            total = count.astype(np.float64)
+        else:
+            total = column_sums(masked(weight, zero))
+        stats = cls(n, count, np.where(seen, total, 0.0), nan, nan, low, high)
+        if moments == 0 or (np.isinf(low) | np.isinf(high)).any():
+            # An infinity is refused by the caller; no moments to take.
+            return stats._snapped(moments=moments, extrema=extrema)
+        exponent, extreme = _exponents(low, high)
+        factor = np.ldexp(1.0, -exponent)
+        pivot = np.where(seen, low, 0.0) * factor
+        if extreme:
+            X = X * constant(factor)
+
+        def weighted(values):
+            return values if weight is None else weight * values
+
+        denominator = np.where(seen, total, 1.0)
+        deviations = masked(X - constant(pivot), zero)
+        offset = column_sums(weighted(deviations)) / denominator
+        centred = masked(deviations - constant(offset), zero)
+        first = column_sums(weighted(centred))
+        second = column_sums(weighted(centred * centred))
+        correction = first / denominator
+        squares = np.maximum(second - first * correction, 0.0)
+        mean, residual = two_sum(pivot, offset)
+        mean, tail = two_sum(mean, residual + correction)
+        scale = np.ldexp(1.0, exponent)
+        stats = replace(
+            stats,
+            mean=np.where(seen, mean * scale, np.nan),
+            residual=np.where(seen, tail * scale, 0.0),
+            std0=np.where(seen, np.sqrt(squares / denominator) * scale, np.nan),
+        )
+        return stats._snapped(moments=moments, extrema=extrema)
+
+    @classmethod
     def merge_all(cls, parts):
         """Statistics of the union of the samples behind each of ``parts``.
 

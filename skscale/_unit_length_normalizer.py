@@ -122,6 +122,26 @@ class UnitLengthNormalizer(_RowNormalizer):
 
         return transform_dense(self, X, original, copy, normalize, elementwise=False)
 
+    def _normalize_namespace(self, X, space):
+        xp, p = space.xp, self._p()
+        wide = space.float_dtype()
+        x = xp.astype(X, wide) if X.dtype != wide else X
+        # The rescaled norms: |x| / largest |x| of the row, NaN left out.
+        zero = space.asarray(0.0, dtype=wide)
+        magnitude = xp.where(xp.isnan(x), zero, xp.abs(x))
+        largest = xp.max(magnitude, axis=1)
+        if np.isinf(p):
+            norms = largest
+        else:
+            one = space.asarray(1.0, dtype=wide)
+            safe = xp.where(largest > 0, largest, one)
+            terms = magnitude / safe[:, None]
+            terms = terms * terms if p == 2.0 else terms if p == 1.0 else terms**p
+            norms = largest * xp.sum(terms, axis=1) ** (1.0 / p)
+        norms = xp.where(norms > 0, norms, space.asarray(1.0, dtype=wide))
+        out = x / norms[:, None]
+        return xp.astype(out, X.dtype) if out.dtype != X.dtype else out
+
 
 def row_norms(X, norm="l2"):
     """The norms of the rows of X that :class:`UnitLengthNormalizer` divides by.

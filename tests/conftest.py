@@ -22,6 +22,7 @@ NON_ESTIMATORS = {
     "scale",
     "set_config",
     "to_dict",
+    "to_namespace",
 }
 # The package's one registry of estimators (read from skscale.__all__).
 ESTIMATOR_NAMES = list(estimators())

@@ -102,3 +102,12 @@ def test_layer_normalization_example_helps_under_drift_hurts_on_level(run_exampl
         assert level["LayerNormalizer"][model].mean() < 0.0 < 0.9 < kept
     wine = module["scores_wine"]
     assert wine["LayerNormalizer"].mean() < wine["StandardScaler"].mean() - 0.1
+
+
+def test_torch_example_equals_batchnorm1d_in_torch(run_example):
+    pytest.importorskip("torch")
+    module, _ = run_example("plot_torch_batch_statistics.py")
+    assert type(module["running"].mean_).__name__ == "Tensor"
+    assert max(module["gaps"]) < 1e-5
+    assert float(module["var_gap"]) < 1e-5
+    assert float((module["scaled"] - module["expected"]).abs().max()) < 1e-4
