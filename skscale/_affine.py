@@ -241,26 +241,28 @@ class AffineMap:
     def apply_namespace(self, X, inverse=False):
         """The map (or its inverse) of X, in the namespace and on the device of
         :attr:`space`: the arithmetic of :meth:`forward` and :meth:`backward`,
-        in the same order, in the device's widest float; the output has X's
-        float dtype.
+        in the same order, in the device's widest float, a chunk of rows at a
+        time; the output has X's float dtype.
         """
+        from ._array_api import map_rows
+
         space = self.space
-        xp = space.xp
         vectors = self._on_device
         if vectors is None:
-            names = ("center", "scale", "residual", "unit", "_scaled_center")
             vectors = {
-                name: None if getattr(self, name) is None else space.asarray(value)
-                for name in names
+                name: None if value is None else space.asarray(value)
+                for name in ("center", "scale", "residual", "unit", "_scaled_center")
                 for value in [getattr(self, name)]
             }
             object.__setattr__(self, "_on_device", vectors)
-        center, scale, residual, unit, scaled = (
-            vectors[name]
-            for name in ("center", "scale", "residual", "unit", "_scaled_center")
-        )
-        out_dtype = X.dtype
         wide = space.float_dtype()
+        return map_rows(
+            X, space, lambda rows: self._rows(rows, space.xp, wide, inverse, vectors)
+        )
+
+    def _rows(self, X, xp, wide, inverse, vectors):
+        center, scale, residual = (vectors[k] for k in ("center", "scale", "residual"))
+        unit, scaled = vectors["unit"], vectors["_scaled_center"]
         x = xp.astype(X, wide) if X.dtype != wide else X
         if not inverse:
             if center is None:
@@ -268,8 +270,8 @@ class AffineMap:
             else:
                 y = x - center if unit is None else x * unit - scaled
                 if residual is not None:
-                    y = y - residual
-                y = y / scale
+                    y -= residual
+                y /= scale
             y = self._onto_namespace(y, xp)
         else:
             if self._width is not None:
@@ -279,17 +281,22 @@ class AffineMap:
             y = x * scale
             if center is not None:
                 if residual is not None:
-                    y = y + residual
-                y = y + center if unit is None else (y + scaled) / unit
-        return xp.astype(y, out_dtype) if y.dtype != out_dtype else y
+                    y += residual
+                if unit is None:
+                    y += center
+                else:
+                    y = (y + scaled) / unit
+        return xp.astype(y, X.dtype) if y.dtype != X.dtype else y
 
     def _onto_namespace(self, y, xp):
         if self._width is not None:
             if self._width != 1.0:
-                y = y * self._width
-            y = y + self.low
+                y *= self._width
+            y += self.low
         elif self._half_width is not None:
-            y = ((y * self._half_width) + 0.5 * self.low) * 2.0
+            y *= self._half_width
+            y += 0.5 * self.low
+            y *= 2.0
         if self.clip is not None:
             y = xp.clip(y, *self.clip)
         return y

@@ -119,11 +119,13 @@ def record_space(estimator, space):
         estimator._space = space
 
 
-def validate(estimator, X, space, reset):
+def validate(estimator, X, space, reset, check_infinite=True):
     """X of ``space`` through scikit-learn's validation, with infinity refused.
 
     A float array of the namespace (integers become its widest float); the
     feature count set (``reset`` True), checked (False) or neither (None).
+    Infinity is looked for in one column sum (an infinity or a NaN makes it
+    non-finite), then, only where that finds something, entry by entry.
     """
     from sklearn.utils.validation import check_array, validate_data
 
@@ -135,8 +137,35 @@ def validate(estimator, X, space, reset):
         X = check_array(X, **options)
     else:
         X = validate_data(estimator, X, reset=reset, **options)
-    raise_if_infinite(estimator, to_numpy(xp.any(xp.isinf(X), axis=0)))
+    finite = not check_infinite or not X.shape[0]
+    if not finite and not np.isfinite(to_numpy(xp.sum(X, axis=0))).all():
+        raise_if_infinite(estimator, to_numpy(xp.any(xp.isinf(X), axis=0)))
     return X
+
+
+# A transform that computes in a wider float than X's runs on this many
+# elements at a time: its wide temporaries stay small (and are served again by
+# the allocator rather than faulted in).
+CHUNK = 1 << 17
+
+
+def map_rows(X, space, function):
+    """``function`` of X's rows into one new array, a chunk at a time if need be.
+
+    ``function(rows)`` returns the rows' result, of X's dtype and shape. In
+    X's own float dtype it runs on X whole: its result is the output, worked
+    in place.
+    """
+    xp = space.xp
+    n, p = X.shape
+    step = max(1, CHUNK // max(p, 1))
+    if n <= step or X.dtype == space.float_dtype():
+        return function(X)
+    out = xp.empty(X.shape, dtype=X.dtype, device=space.device)
+    for start in range(0, n, step):
+        rows = slice(start, min(start + step, n))
+        out[rows, ...] = function(X[rows, ...])
+    return out
 
 
 def weight_to_numpy(sample_weight):

@@ -232,7 +232,8 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         if space is None:
             X = validate_x(self, X, reset=reset)
             return X, check_sample_weight(sample_weight, X.shape[0])
-        X = validate(self, X, space, reset)
+        # An infinity shows in the statistics' minimum or maximum.
+        X = validate(self, X, space, reset, check_infinite=False)
         weight = check_sample_weight(weight_to_numpy(sample_weight), X.shape[0])
         return X, weight
 

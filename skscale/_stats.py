@@ -203,77 +203,20 @@ class FeatureStats:
         scaled by a power of two first. ``sample_weight`` is a validated float64 NumPy
         array or None.
         """
-        from ._array_api import to_numpy
-
         n, p = X.shape
-        xp = space.xp
-        wide = space.float_dtype()
-        if X.dtype != wide:
-            X = xp.astype(X, wide)
-
-        def column_sums(values):
-            return to_numpy(xp.sum(values, axis=0)).astype(np.float64)
-
-        def constant(value):
-            return space.asarray(value, dtype=wide)
-
-        # Entries that are not observed (NaN, zero weight) are masked out of
-        # every reduction; the common case, all observed, takes no mask.
-        weight = None if sample_weight is None else constant(sample_weight)[:, None]
-        observed = ~xp.isnan(X)
-        if weight is not None:
-            observed = observed & (weight > 0)
-        elif not bool(xp.any(~observed)):
-            observed = None
-
-        def masked(values, fill):
-            return values if observed is None else xp.where(observed, values, fill)
-
-        if observed is None:
-            count = np.full(p, n, dtype=np.int64)
-        else:
-            count = column_sums(xp.astype(observed, xp.int64)).astype(np.int64)
-        seen = count > 0
-        low = to_numpy(xp.min(masked(X, constant(np.inf)), axis=0))
-        high = to_numpy(xp.max(masked(X, constant(-np.inf)), axis=0))
-        low = np.where(seen, low.astype(np.float64), np.nan)
-        high = np.where(seen, high.astype(np.float64), np.nan)
-        nan = np.full(p, np.nan)
-        zero = constant(0.0)
-        if weight is None:
-            total = count.astype(np.float64)
-        else:
-            total = column_sums(masked(weight, zero))
-        stats = cls(n, count, np.where(seen, total, 0.0), nan, nan, low, high)
-        if moments == 0 or (np.isinf(low) | np.isinf(high)).any():
-            # An infinity is refused by the caller; no moments to take.
-            return stats._snapped(moments=moments, extrema=extrema)
-        exponent, extreme = _exponents(low, high)
-        factor = np.ldexp(1.0, -exponent)
-        pivot = np.where(seen, low, 0.0) * factor
-        if extreme:
-            X = X * constant(factor)
-
-        def weighted(values):
-            return values if weight is None else weight * values
-
-        denominator = np.where(seen, total, 1.0)
-        deviations = masked(X - constant(pivot), zero)
-        offset = column_sums(weighted(deviations)) / denominator
-        centred = masked(deviations - constant(offset), zero)
-        first = column_sums(weighted(centred))
-        second = column_sums(weighted(centred * centred))
-        correction = first / denominator
-        squares = np.maximum(second - first * correction, 0.0)
-        mean, residual = two_sum(pivot, offset)
-        mean, tail = two_sum(mean, residual + correction)
-        scale = np.ldexp(1.0, exponent)
-        stats = replace(
-            stats,
-            mean=np.where(seen, mean * scale, np.nan),
-            residual=np.where(seen, tail * scale, 0.0),
-            std0=np.where(seen, np.sqrt(squares / denominator) * scale, np.nan),
-        )
+        step = max(1, NAMESPACE_CHUNK // max(p, 1))
+        parts = [
+            _namespace_stats(
+                X[start : min(start + step, n), ...],
+                None if sample_weight is None else sample_weight[start : start + step],
+                space,
+                moments,
+            )
+            for start in range(0, n, step)
+        ]
+        if not parts:
+            return cls.empty(p)._snapped(moments=moments, extrema=extrema)
+        stats = parts[0] if len(parts) == 1 else cls.merge_all(parts)
         return stats._snapped(moments=moments, extrema=extrema)
 
     @classmethod
@@ -441,6 +384,97 @@ def two_sum(a, b):
     if np.isfinite(e).all():
         return s, e
     return s, np.where(np.isfinite(s), e, 0.0)
+
+
+# The generic path reduces this many elements at a time: its temporaries stay
+# small (and are served again from the allocator's free lists rather than
+# faulted in), and the chunks' statistics merge exactly.
+NAMESPACE_CHUNK = 1 << 18
+
+
+def _namespace_stats(X, sample_weight, space, moments):
+    """:meth:`FeatureStats.from_namespace` of one chunk of rows."""
+    from ._array_api import to_numpy
+
+    n, p = X.shape
+    xp = space.xp
+    wide = space.float_dtype()
+    if X.dtype != wide:
+        X = xp.astype(X, wide)
+
+    def column_sums(values):
+        return to_numpy(xp.sum(values, axis=0)).astype(np.float64)
+
+    def constant(value):
+        return space.asarray(value, dtype=wide)
+
+    # Entries that are not observed (NaN, zero weight) are masked out of
+    # every reduction. The common case, all observed, takes no mask: the
+    # plain minimum and maximum propagate NaN, so they say whether it is.
+    weight = None if sample_weight is None else constant(sample_weight)[:, None]
+    observed = None
+    low = high = None
+    if weight is None:
+        low = to_numpy(xp.min(X, axis=0)).astype(np.float64)
+        high = to_numpy(xp.max(X, axis=0)).astype(np.float64)
+        if np.isnan(low).any() or np.isnan(high).any():
+            observed = ~xp.isnan(X)
+    else:
+        observed = ~xp.isnan(X) & (weight > 0)
+
+    def masked(values, fill):
+        return values if observed is None else xp.where(observed, values, fill)
+
+    if observed is None:
+        count = np.full(p, n, dtype=np.int64)
+    else:
+        count = column_sums(xp.astype(observed, xp.int64)).astype(np.int64)
+        low = to_numpy(xp.min(masked(X, constant(np.inf)), axis=0))
+        high = to_numpy(xp.max(masked(X, constant(-np.inf)), axis=0))
+    seen = count > 0
+    low = np.where(seen, low.astype(np.float64), np.nan)
+    high = np.where(seen, high.astype(np.float64), np.nan)
+    nan = np.full(p, np.nan)
+    zero = constant(0.0)
+    if weight is None:
+        total = count.astype(np.float64)
+    else:
+        total = column_sums(masked(weight, zero))
+    stats = FeatureStats(n, count, np.where(seen, total, 0.0), nan, nan, low, high)
+    if moments == 0 or (np.isinf(low) | np.isinf(high)).any():
+        # An infinity is refused by the caller; no moments to take.
+        return stats._snapped(moments=moments, extrema=True)
+    exponent, extreme = _exponents(low, high)
+    factor = np.ldexp(1.0, -exponent)
+    pivot = np.where(seen, low, 0.0) * factor
+    if extreme:
+        X = X * constant(factor)
+
+    def weighted(values):
+        return values if weight is None else weight * values
+
+    denominator = np.where(seen, total, 1.0)
+    # One temporary, worked in place (the deviations, then centred, then
+    # squared); masked entries are put back to zero after each step.
+    deviations = masked(X - constant(pivot), zero)
+    offset = column_sums(weighted(deviations)) / denominator
+    deviations -= constant(offset)
+    centred = masked(deviations, zero)
+    first = column_sums(weighted(centred))
+    centred *= centred
+    second = column_sums(weighted(centred))
+    correction = first / denominator
+    squares = np.maximum(second - first * correction, 0.0)
+    mean, residual = two_sum(pivot, offset)
+    mean, tail = two_sum(mean, residual + correction)
+    scale = np.ldexp(1.0, exponent)
+    stats = replace(
+        stats,
+        mean=np.where(seen, mean * scale, np.nan),
+        residual=np.where(seen, tail * scale, 0.0),
+        std0=np.where(seen, np.sqrt(squares / denominator) * scale, np.nan),
+    )
+    return stats._snapped(moments=moments, extrema=True)
 
 
 def _exponents(low, high):
