@@ -149,17 +149,17 @@ def validate(estimator, X, space, reset, check_infinite=True):
 CHUNK = 1 << 17
 
 
-def map_rows(X, space, function):
+def map_rows(X, space, function, whole=True):
     """``function`` of X's rows into one new array, a chunk at a time if need be.
 
     ``function(rows)`` returns the rows' result, of X's dtype and shape. In
-    X's own float dtype it runs on X whole: its result is the output, worked
-    in place.
+    X's own float dtype, and if ``whole``, it runs on X whole: its result is
+    the output, worked in place.
     """
     xp = space.xp
     n, p = X.shape
     step = max(1, CHUNK // max(p, 1))
-    if n <= step or X.dtype == space.float_dtype():
+    if n <= step or (whole and X.dtype == space.float_dtype()):
         return function(X)
     out = xp.empty(X.shape, dtype=X.dtype, device=space.device)
     for start in range(0, n, step):

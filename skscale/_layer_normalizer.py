@@ -4,6 +4,7 @@ import numpy as np
 from scipy import sparse
 
 from ._affine import residual_matters
+from ._array_api import map_rows
 from ._row_normalizer import _RowNormalizer
 from ._stats import FeatureStats, row_deviation_moments
 from ._transform_driver import transform_dense
@@ -185,8 +186,15 @@ class LayerNormalizer(_RowNormalizer):
         return transform_dense(self, X, original, copy, standardize, elementwise=False)
 
     def _normalize_namespace(self, X, space):
-        # The rows' statistics from the core's generic path, on the transpose:
-        # a few values per row come to the host, the rows stay on the device.
+        # A chunk of rows at a time, each chunk's row statistics from the
+        # core's generic path on its transpose (in one part: the chunk is
+        # smaller than the core's): a few values per row come to the host,
+        # the rows stay on the device.
+        return map_rows(
+            X, space, lambda rows: self._standardize_rows(rows, space), whole=False
+        )
+
+    def _standardize_rows(self, X, space):
         xp = space.xp
         wide = space.float_dtype()
         x = xp.astype(X, wide) if X.dtype != wide else X
