@@ -84,7 +84,7 @@ def space_of(X):
     None when dispatch is off, or X is a NumPy array, a list, a sparse
     matrix, a DataFrame or a Dask collection.
     """
-    if not dispatch_on() or isinstance(X, np.ndarray):
+    if isinstance(X, np.ndarray | list) or not dispatch_on():
         return None
     module = type(X).__module__.partition(".")[0]
     if module in {"numpy", "scipy", "pandas", "polars", "dask", "builtins"}:
@@ -109,6 +109,27 @@ def to_numpy(values):
         return np.from_dlpack(values)
     except (TypeError, RuntimeError, BufferError, AttributeError):
         return np.asarray(values)
+
+
+def fit_space(estimator, X, reset):
+    """The Array API space of a batch (None: NumPy), which a fit records.
+
+    A later batch (``reset`` False) must come from the same namespace and
+    device as the fit's: ValueError otherwise.
+    """
+    space = space_of(X)
+    if reset:
+        record_space(estimator, space)
+    elif space != estimator._space:
+        fitted = estimator._space
+        check_same_space(estimator, fitted, X, "partial_fit")
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted on arrays of "
+            f"{fitted.describe() if fitted else 'numpy'}: pass partial_fit "
+            "batches of the same namespace and device (turn array_api_dispatch "
+            "on for them), or refit"
+        )
+    return space
 
 
 def record_space(estimator, space):

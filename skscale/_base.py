@@ -21,6 +21,7 @@ from . import _dask
 from ._affine import fitted_map
 from ._array_api import (
     check_same_space,
+    fit_space,
     record_space,
     space_of,
     to_numpy,
@@ -178,7 +179,7 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
             )
 
     def _partial_fit(self, X, sample_weight, reset):
-        space = self._fit_space(X, reset)
+        space = fit_space(self, X, reset)
         if is_dask_collection(X):
             return self._partial_fit_dask(X, sample_weight, reset)
         columns = frame_columns(X)
@@ -207,24 +208,6 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         for k, batch in enumerate(stats if in_order else [stats]):
             self._update(batch, reset=reset and k == 0)
         return self
-
-    def _fit_space(self, X, reset):
-        """The Array API space of a batch (None: NumPy), which a fit records.
-
-        A later batch must come from the same namespace and device.
-        """
-        space = space_of(X)
-        if reset:
-            record_space(self, space)
-        elif space != self._space:
-            check_same_space(self, self._space, X, "partial_fit")
-            raise ValueError(
-                f"{type(self).__name__} was fitted on arrays of "
-                f"{self._space.describe() if self._space else 'numpy'}: pass "
-                "partial_fit batches of the same namespace and device (turn "
-                "array_api_dispatch on for them), or refit"
-            )
-        return space
 
     def _validate_fit_input(self, X, sample_weight, reset):
         self._refuse_sparse(X)

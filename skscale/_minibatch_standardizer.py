@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _dask
 from ._affine import Plan
+from ._array_api import fit_space
 from ._base import _ColumnScaler, ddof_notice
 from ._dask import is_dask_collection
 from ._locks import atomic_update
@@ -209,7 +210,7 @@ class MiniBatchStandardizer(_ColumnScaler):
         return self
 
     def _fit(self, X, sample_weight):
-        space = self._fit_space(X, reset=True)
+        space = fit_space(self, X, reset=True)
         if is_dask_collection(X):
             # As on NumPy: batches of batch_size rows in row order, a batch
             # straddling partitions merged from its pieces; None, one batch.

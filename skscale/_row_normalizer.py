@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from . import _dask
 from ._array_api import (
     check_same_space,
-    record_space,
+    fit_space,
     space_of,
     validate,
     weight_to_numpy,
@@ -111,19 +111,15 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
     def _validate(self, X, sample_weight, reset):
         with atomic_update(self):
             self._check_params()
+            space = fit_space(self, X, reset)
             if is_dask_collection(X):
                 # Nothing to learn: check the shape and names, compute nothing.
                 _dask.check_input(self, X, reset)
                 return self
-            space = space_of(X)
-            if not reset:
-                check_same_space(self, self._space, X, "partial_fit")
             if space is not None:
                 X = validate(self, X, space, reset)
                 check_sample_weight(weight_to_numpy(sample_weight), X.shape[0])
-                record_space(self, space)
                 return self
-            record_space(self, None)
             self._refuse_sparse(X)
             X = validate_x(self, X, reset=reset)
             raise_if_infinite(self, infinite_features(X))

@@ -316,3 +316,13 @@ def test_a_refit_on_numpy_forgets_the_device(est, dispatch):
     assert isinstance(est.transform(X), np.ndarray)
     for value in vars(est).values():
         assert not type(value).__module__.startswith("array_api_strict")
+
+
+@pytest.mark.parametrize("est", ALL, ids=[repr(est) for est in ALL])
+def test_partial_fit_on_numpy_after_a_device_fit_is_refused(est):
+    X = np.arange(12.0).reshape(4, 3)
+    with sklearn.config_context(array_api_dispatch=True):
+        fitted = sklearn.clone(est).fit(strict_array(X))
+    # Dispatch off, a NumPy batch cannot join statistics kept for a device.
+    with pytest.raises(ValueError, match="fitted on arrays of array_api_strict"):
+        fitted.partial_fit(X)
