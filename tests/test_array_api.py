@@ -7,6 +7,7 @@ NumPy fast path, namespace and device errors, persistence, and torch's
 BatchNorm1d with the tensors never leaving torch.
 """
 
+import inspect
 import json
 import subprocess
 import sys
@@ -73,14 +74,17 @@ def strict_array(values, device="CPU_DEVICE"):
 def test_sklearn_array_api_check_with_values_and_weights(est, namespace, device, dtype):
     # scikit-learn's check skips (SkipTest) a library or a device this
     # machine lacks: CuPy, CUDA, MPS.
+    # scikit-learn 1.9 renamed the check's ``device`` to ``device_name``.
+    parameters = inspect.signature(check_array_api_input).parameters
+    where = "device_name" if "device_name" in parameters else "device"
     check_array_api_input(
         type(est).__name__,
         est,
         array_namespace=namespace,
-        device_name=device,
         dtype_name=dtype,
         check_values=True,
         check_sample_weight=True,
+        **{where: device},
     )
 
 
