@@ -201,7 +201,11 @@ class AffineMap:
             np.divide(dst, cols(self.scale), out=dst)
         self._onto(dst)
 
-    def _onto(self, dst):
+    def _onto(self, dst, xp=np):
+        """The map onto the output interval and the clip, in place in ``dst``.
+
+        Returns the result (a new array where ``xp`` clips out of place).
+        """
         if self._width is not None:
             if self._width != 1.0:
                 # Multiplying by 1 changes no bit: skip that pass.
@@ -214,7 +218,11 @@ class AffineMap:
             dst += 0.5 * self.low
             dst *= 2.0
         if self.clip is not None:
-            np.clip(dst, *self.clip, out=dst)
+            if xp is np:
+                np.clip(dst, *self.clip, out=dst)
+            else:
+                dst = xp.clip(dst, *self.clip)
+        return dst
 
     def backward(self, src, dst, cols):
         """``dst = inverse map(src)`` (the clip is not undone)."""
@@ -272,7 +280,7 @@ class AffineMap:
                 if residual is not None:
                     y -= residual
                 y /= scale
-            y = self._onto_namespace(y, xp)
+            y = self._onto(y, xp)
         else:
             if self._width is not None:
                 x = (x - self.low) / self._width
@@ -287,19 +295,6 @@ class AffineMap:
                 else:
                     y = (y + scaled) / unit
         return xp.astype(y, X.dtype) if y.dtype != X.dtype else y
-
-    def _onto_namespace(self, y, xp):
-        if self._width is not None:
-            if self._width != 1.0:
-                y *= self._width
-            y += self.low
-        elif self._half_width is not None:
-            y *= self._half_width
-            y += 0.5 * self.low
-            y *= 2.0
-        if self.clip is not None:
-            y = xp.clip(y, *self.clip)
-        return y
 
     def forward_values(self, values, columns):
         """The map of the stored values of a sparse matrix (no center)."""

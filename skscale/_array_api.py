@@ -153,6 +153,12 @@ def validate(estimator, X, space, reset, check_infinite=True):
     from ._validation import raise_if_infinite
 
     xp = space.xp
+    if xp.isdtype(X.dtype, "complex floating"):
+        # A cast to a real float would drop the imaginary part with a warning.
+        raise ValueError(
+            f"Complex data not supported: X holds {X.dtype} numbers; pass their "
+            "real part or magnitude"
+        )
     options = dict(dtype=(xp.float64, xp.float32), ensure_all_finite=False)
     if reset is None:
         X = check_array(X, **options)

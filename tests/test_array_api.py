@@ -191,6 +191,12 @@ def test_bad_input_is_named_and_changes_nothing(dispatch):
     assert est.n_samples_seen_ == 4
     with pytest.raises(ValueError, match="3 features"):
         est.transform(strict_array(np.ones((2, 2))))
+    complex_X = strict_array(np.ones((4, 3)) + 1j)
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        est.partial_fit(complex_X)
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        est.transform(complex_X)
+    assert est.n_samples_seen_ == 4
 
 
 def test_saved_document_is_the_numpy_one(dispatch, tmp_path):
