@@ -15,6 +15,7 @@ dispatch is on and an array of another library arrives.
 
 import copy
 import importlib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,8 @@ def _compat():
             "Array API inputs need the package array-api-compat: "
             'pip install "skscale[array-api]"'
         ) from exc
-    version = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
+    # "1.9.1", "1.10.dev0", "1.9rc1": the leading major and minor numbers.
+    version = tuple(map(int, re.findall(r"\d+", sklearn.__version__)[:2]))
     if version < MIN_SKLEARN:
         raise ImportError(
             "Array API inputs need scikit-learn >= "

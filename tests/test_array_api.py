@@ -336,3 +336,23 @@ def test_partial_fit_on_numpy_after_a_device_fit_is_refused(est):
     # Dispatch off, a NumPy batch cannot join statistics kept for a device.
     with pytest.raises(ValueError, match="fitted on arrays of array_api_strict"):
         fitted.partial_fit(X)
+
+
+@pytest.mark.parametrize("offset", [1e9, 1e15])
+def test_device_batches_against_exact_arithmetic(offset, dispatch):
+    # partial_fit in batches of 7 on the device, far from zero, against the
+    # exact rational statistics of the stored values.
+    from fractions import Fraction
+
+    x = offset + np.random.default_rng(6).normal(size=(700, 1))
+    est = skscale.StandardScaler()
+    for start in range(0, len(x), 7):
+        est.partial_fit(strict_array(x[start : start + 7]))
+    values = [Fraction(float(v)) for v in x[:, 0]]
+    mean = sum(values) / len(values)
+    var = sum((v - mean) ** 2 for v in values) / len(values)
+    assert abs(float((Fraction(float(to_numpy(est.var_)[0])) - var) / var)) < 1e-12
+    std = float(var) ** 0.5
+    error = abs(Fraction(float(to_numpy(est.mean_)[0])) - mean)
+    mean_ = float(to_numpy(est.mean_)[0])
+    assert float(error) <= np.spacing(abs(mean_)) + 4 * np.finfo(float).eps * std
