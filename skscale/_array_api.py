@@ -273,4 +273,10 @@ def to_namespace(estimator, xp, device=None):
         probe = xp.asarray([0.0], device=device)
         space = Space(compat.array_namespace(probe).__name__, compat.device(probe))
     moved = getattr(estimator, "_to_space", None)
-    return copy.deepcopy(estimator) if moved is None else moved(space)
+    if moved is not None:
+        return moved(space)
+    # A row normalizer: nothing to move, but its later calls expect ``xp``.
+    copied = copy.deepcopy(estimator)
+    if hasattr(copied, "n_features_in_"):
+        record_space(copied, space)
+    return copied

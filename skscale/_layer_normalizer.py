@@ -205,12 +205,13 @@ class LayerNormalizer(_RowNormalizer):
         else:
             center, residual = np.zeros(n), np.zeros(n)
         scale = self._divisors(stats.std(self.ddof))
-        # A row nothing of which was observed stays NaN.
-        center = np.where(stats.count > 0, center, np.nan)
-        residual = np.where(residual_matters(residual, scale), residual, 0.0)
         out = x - space.asarray(center, dtype=wide)[:, None]
-        out = out - space.asarray(residual, dtype=wide)[:, None]
-        out = out / space.asarray(scale, dtype=wide)[:, None]
+        # The mean's residual, only where an ulp of the mean matters against
+        # the scale (a row far from zero), as on NumPy.
+        needed = residual_matters(residual, scale)
+        if needed.any():
+            out -= space.asarray(np.where(needed, residual, 0.0), dtype=wide)[:, None]
+        out /= space.asarray(scale, dtype=wide)[:, None]
         return xp.astype(out, X.dtype) if out.dtype != X.dtype else out
 
     def _refuse_sparse(self, X):

@@ -3,6 +3,7 @@
 import numpy as np
 from scipy import sparse
 
+from ._array_api import map_rows
 from ._parallel import map_blocks, row_blocks, scratch
 from ._row_normalizer import _RowNormalizer
 from ._transform_driver import transform_dense
@@ -123,6 +124,13 @@ class UnitLengthNormalizer(_RowNormalizer):
         return transform_dense(self, X, original, copy, normalize, elementwise=False)
 
     def _normalize_namespace(self, X, space):
+        # A chunk of rows at a time: the temporaries (magnitudes, terms) stay
+        # the size of a chunk.
+        return map_rows(
+            X, space, lambda rows: self._normalize_chunk(rows, space), whole=False
+        )
+
+    def _normalize_chunk(self, X, space):
         xp, p = space.xp, self._p()
         wide = space.float_dtype()
         x = xp.astype(X, wide) if X.dtype != wide else X

@@ -291,6 +291,14 @@ def test_to_namespace_copies_what_holds_no_arrays():
     normalizer = skscale.UnitLengthNormalizer().fit(np.ones((2, 2)))
     moved = skscale.to_namespace(normalizer, array_api_strict)
     assert moved is not normalizer and moved.n_features_in_ == 2
+    # Its later calls expect the new namespace, as a moved scaler's do.
+    with sklearn.config_context(array_api_dispatch=True):
+        out = moved.transform(strict_array(np.array([[3.0, 4.0]])))
+        assert_allclose(to_numpy(out), [[0.6, 0.8]])
+        with pytest.raises(ValueError, match="same namespace"):
+            moved.transform(np.ones((1, 2)))
+        back = skscale.to_namespace(moved, np)
+        assert isinstance(back.transform(np.ones((1, 2))), np.ndarray)
     unfitted = skscale.to_namespace(skscale.StandardScaler(), array_api_strict)
     assert not hasattr(unfitted, "mean_")
 
