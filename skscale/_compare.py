@@ -256,6 +256,27 @@ def _task_detail(task, y):
     return f"regression, {y.nunique()} distinct values"
 
 
+def _print_ranking(cv_results, metric, cv, header):
+    """Print ``header`` and the scalings' ranked table; return labels and scores."""
+    labels, scores, ranks, times = _ranked(cv_results)
+    rows = [
+        [str(rank), label, f"{mean} +- {std}", f"{1000 * time:.1f} ms"]
+        for label, (mean, std), rank, time in zip(
+            labels, scores, ranks, times, strict=True
+        )
+    ]
+    print("\n".join(header))
+    print()
+    print(text_table(["rank", "scaling", metric, "fit time"], rows, left={1}))
+    print()
+    print(
+        f"{metric}: mean +- standard deviation over the {cv} test folds; "
+        "equal means share a rank."
+    )
+    print("fit time: mean time to fit the scaling and the model on one training fold.")
+    return labels, scores
+
+
 def run(args):
     if args.plot is not None:
         extension = _plot_format(args.plot)
@@ -290,24 +311,16 @@ def run(args):
         search.fit(X, y)
 
     metric = METRICS[task]
-    labels, scores, ranks, times = _ranked(search.cv_results_)
-    rows = [
-        [str(rank), label, f"{mean} +- {std}", f"{1000 * time:.1f} ms"]
-        for label, (mean, std), rank, time in zip(
-            labels, scores, ranks, times, strict=True
-        )
-    ]
-    print(f"data: {source}, {len(X)} rows, {X.shape[1]} features")
-    print(f"target: {target!r} ({_task_detail(task, y)})")
-    print(f"model: {model!r}, {args.cv}-fold cross-validated {metric}")
-    print()
-    print(text_table(["rank", "scaling", metric, "fit time"], rows, left={1}))
-    print()
-    print(
-        f"{metric}: mean +- standard deviation over the {args.cv} test folds; "
-        "equal means share a rank."
+    labels, scores = _print_ranking(
+        search.cv_results_,
+        metric,
+        args.cv,
+        [
+            f"data: {source}, {len(X)} rows, {X.shape[1]} features",
+            f"target: {target!r} ({_task_detail(task, y)})",
+            f"model: {model!r}, {args.cv}-fold cross-validated {metric}",
+        ],
     )
-    print("fit time: mean time to fit the scaling and the model on one training fold.")
     if args.plot is not None:
         name = "wine data" if args.data is None else os.path.basename(args.data)
         figure = chart(

@@ -208,41 +208,9 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
     block it wrote can be summed instead.
     """
     n_rows, n_columns = X.shape
-    direct = out.dtype == np.float64
     k = widening(n_rows, n_columns)
     widen = elementwise and k > 1 and X.flags.c_contiguous and out.flags.c_contiguous
-    # By id; the entry holds the vector itself, so that its id stays its own.
-    tiled_vectors = {}
-
-    def same(vector):
-        return vector
-
-    def tiled(vector):
-        # The same few vectors come back block after block: tile each once.
-        hit = tiled_vectors.get(id(vector))
-        if hit is None:
-            hit = tiled_vectors[id(vector)] = (vector, tile_row(vector, k))
-        return hit[1]
-
-    def apply(src, dst, cols=same):
-        if widen and src.shape[0] >= k:
-            main = src.shape[0] - src.shape[0] % k
-            if main < src.shape[0]:
-                apply(src[main:], dst[main:])
-                src, dst = src[:main], dst[:main]
-            src = src.reshape(-1, k * n_columns)
-            dst = dst.reshape(-1, k * n_columns)
-            cols = tiled
-        if direct:
-            function(src, dst, cols)
-        else:
-            # Cast the block once, compute in place in float64, cast back:
-            # cheaper than letting each ufunc cast in small buffers.
-            order = "F" if column_major(src) else "C"
-            wide = scratch("transform", src.shape, order=order)
-            wide[...] = src
-            function(wide, wide, cols)
-            dst[...] = wide
+    apply = _BlockWriter(function, k if widen else 1, out.dtype == np.float64)
 
     # A column-major X and output (a frame's values) go in tiles of a few
     # columns, each function's per-column vectors cut to the tile's columns.
@@ -284,6 +252,55 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
         if infinite is not None:
             found[columns] |= infinite
     return found
+
+
+def _same(vector):
+    return vector
+
+
+class _BlockWriter:
+    """``function(src, dst, cols)`` on one block, on widened rows where it can.
+
+    With ``k > 1``, a block's whole groups of ``k`` rows are viewed as rows of
+    ``k * p`` values and ``cols`` tiles each per-column vector to that length
+    (once per vector: the same few come back block after block); the rows
+    past the last whole group go as they are. Unless ``direct`` (a float64
+    output), the block is cast once into a per-thread float64 scratch block,
+    computed there in place and cast back: cheaper than letting each ufunc
+    cast in small buffers.
+    """
+
+    def __init__(self, function, k, direct):
+        self.function = function
+        self.k = k
+        self.direct = direct
+        # By id; the entry holds the vector itself, so that its id stays its own.
+        self.tiled_vectors = {}
+
+    def tiled(self, vector):
+        hit = self.tiled_vectors.get(id(vector))
+        if hit is None:
+            hit = self.tiled_vectors[id(vector)] = (vector, tile_row(vector, self.k))
+        return hit[1]
+
+    def __call__(self, src, dst, cols=_same):
+        k = self.k
+        if k > 1 and src.shape[0] >= k:
+            width = k * src.shape[1]
+            main = src.shape[0] - src.shape[0] % k
+            if main < src.shape[0]:
+                self(src[main:], dst[main:])
+                src, dst = src[:main], dst[:main]
+            src, dst = src.reshape(-1, width), dst.reshape(-1, width)
+            cols = self.tiled
+        if self.direct:
+            self.function(src, dst, cols)
+        else:
+            order = "F" if column_major(src) else "C"
+            wide = scratch("transform", src.shape, order=order)
+            wide[...] = src
+            self.function(wide, wide, cols)
+            dst[...] = wide
 
 
 def _finite_sum(block):

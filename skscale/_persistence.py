@@ -888,20 +888,7 @@ def _read_stats(value, n, moments_needed, version):
     keys = ("n_rows", "moments", *(("extrema",) if version >= 2 else ()))
     arrays = (*_STATS_ARRAYS, *(("residual",) if version >= 3 else ()))
     value = _object(value, where, (*keys, *arrays))
-    n_rows = _integer(value["n_rows"], f"{where}.n_rows")
-    moments = _integer(value["moments"], f"{where}.moments", low=0, high=2)
-    if moments < moments_needed:
-        raise ValueError(
-            f"{where}.moments must be at least {moments_needed} for this class, "
-            f"got {moments}"
-        )
-    extrema = value.get("extrema", True)
-    if not isinstance(extrema, bool):
-        raise ValueError(
-            f"{where}.extrema must be true or false, got {_json_type(extrema)}"
-        )
-    if not extrema and moments < 2:
-        raise ValueError(f"{where}.extrema may be false only when moments is 2")
+    n_rows, moments, extrema = _read_kind(value, where, moments_needed)
     count = _counts(value["count"], f"{where}.count", n, high=n_rows)
     weight, mean, std0, low, high = (
         _floats(value[key], f"{where}.{key}", n) for key in _STATS_ARRAYS[1:]
@@ -925,15 +912,7 @@ def _read_stats(value, n, moments_needed, version):
     _check_moments(where, seen, mean, std0, (low, high), moments, extrema, constant)
     residual = np.zeros(n)
     if version >= 3:
-        residual = _floats(value["residual"], f"{where}.residual", n)
-        with np.errstate(invalid="ignore"):
-            small = np.abs(residual) <= 2 * np.spacing(np.abs(mean))
-        _require(
-            np.where(seen & np.isfinite(mean), small, residual == 0),
-            f"{where}.residual",
-            residual,
-            "must be within two ulps of mean where mean is finite, and 0 elsewhere",
-        )
+        residual = _read_residual(value["residual"], f"{where}.residual", seen, mean)
     return FeatureStats(
         n_rows=n_rows,
         count=count,
@@ -946,6 +925,39 @@ def _read_stats(value, n, moments_needed, version):
         extrema=extrema,
         residual=residual,
     )
+
+
+def _read_kind(value, where, moments_needed):
+    """The statistics' ``n_rows``, ``moments`` and ``extrema``, checked."""
+    n_rows = _integer(value["n_rows"], f"{where}.n_rows")
+    moments = _integer(value["moments"], f"{where}.moments", low=0, high=2)
+    if moments < moments_needed:
+        raise ValueError(
+            f"{where}.moments must be at least {moments_needed} for this class, "
+            f"got {moments}"
+        )
+    extrema = value.get("extrema", True)
+    if not isinstance(extrema, bool):
+        raise ValueError(
+            f"{where}.extrema must be true or false, got {_json_type(extrema)}"
+        )
+    if not extrema and moments < 2:
+        raise ValueError(f"{where}.extrema may be false only when moments is 2")
+    return n_rows, moments, extrema
+
+
+def _read_residual(value, where, seen, mean):
+    """The means' residuals: within two ulps of a finite mean, 0 elsewhere."""
+    residual = _floats(value, where, mean.shape[0])
+    with np.errstate(invalid="ignore"):
+        small = np.abs(residual) <= 2 * np.spacing(np.abs(mean))
+    _require(
+        np.where(seen & np.isfinite(mean), small, residual == 0),
+        where,
+        residual,
+        "must be within two ulps of mean where mean is finite, and 0 elsewhere",
+    )
+    return residual
 
 
 def _check_extrema(where, seen, low, high, extrema):

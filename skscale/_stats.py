@@ -394,77 +394,24 @@ NAMESPACE_CHUNK = 1 << 18
 
 def _namespace_stats(X, sample_weight, space, moments):
     """:meth:`FeatureStats.from_namespace` of one chunk of rows."""
-    from ._array_api import to_numpy
-
-    n, p = X.shape
     xp = space.xp
     wide = space.float_dtype()
     if X.dtype != wide:
         X = xp.astype(X, wide)
-
-    def column_sums(values):
-        return to_numpy(xp.sum(values, axis=0)).astype(np.float64)
-
-    def constant(value):
-        return space.asarray(value, dtype=wide)
-
-    # Entries that are not observed (NaN, zero weight) are masked out of
-    # every reduction. The common case, all observed, takes no mask: the
-    # plain minimum and maximum propagate NaN, so they say whether it is.
-    weight = None if sample_weight is None else constant(sample_weight)[:, None]
-    observed = None
-    low = high = None
-    if weight is None:
-        low = to_numpy(xp.min(X, axis=0)).astype(np.float64)
-        high = to_numpy(xp.max(X, axis=0)).astype(np.float64)
-        if np.isnan(low).any() or np.isnan(high).any():
-            observed = ~xp.isnan(X)
-    else:
-        observed = ~xp.isnan(X) & (weight > 0)
-
-    def masked(values, fill):
-        return values if observed is None else xp.where(observed, values, fill)
-
-    if observed is None:
-        count = np.full(p, n, dtype=np.int64)
-    else:
-        count = column_sums(xp.astype(observed, xp.int64)).astype(np.int64)
-        low = to_numpy(xp.min(masked(X, constant(np.inf)), axis=0))
-        high = to_numpy(xp.max(masked(X, constant(-np.inf)), axis=0))
-    seen = count > 0
-    low = np.where(seen, low.astype(np.float64), np.nan)
-    high = np.where(seen, high.astype(np.float64), np.nan)
-    nan = np.full(p, np.nan)
-    zero = constant(0.0)
-    if weight is None:
-        total = count.astype(np.float64)
-    else:
-        total = column_sums(masked(weight, zero))
-    stats = FeatureStats(n, count, np.where(seen, total, 0.0), nan, nan, low, high)
-    if moments == 0 or (np.isinf(low) | np.isinf(high)).any():
+    reduce = _NamespaceReductions(X, sample_weight, space)
+    stats = reduce.extrema()
+    if moments == 0 or (np.isinf(stats.min) | np.isinf(stats.max)).any():
         # An infinity is refused by the caller; no moments to take.
         return stats._snapped(moments=moments, extrema=True)
-    exponent, extreme = _exponents(low, high)
+    seen = stats.count > 0
+    exponent, extreme = _exponents(stats.min, stats.max)
     factor = np.ldexp(1.0, -exponent)
-    pivot = np.where(seen, low, 0.0) * factor
+    pivot = np.where(seen, stats.min, 0.0) * factor
     if extreme:
-        X = X * constant(factor)
-
-    def weighted(values):
-        return values if weight is None else weight * values
-
-    denominator = np.where(seen, total, 1.0)
-    # One temporary, worked in place (the deviations, then centred, then
-    # squared); masked entries are put back to zero after each step.
-    deviations = masked(X - constant(pivot), zero)
-    offset = column_sums(weighted(deviations)) / denominator
-    deviations -= constant(offset)
-    centred = masked(deviations, zero)
-    first = column_sums(weighted(centred))
-    centred *= centred
-    second = column_sums(weighted(centred))
-    correction = first / denominator
-    squares = np.maximum(second - first * correction, 0.0)
+        reduce.X = X * reduce.constant(factor)
+    offset, correction, squares = reduce.moments(
+        pivot, np.where(seen, stats.weight, 1.0)
+    )
     mean, residual = two_sum(pivot, offset)
     mean, tail = two_sum(mean, residual + correction)
     scale = np.ldexp(1.0, exponent)
@@ -472,9 +419,100 @@ def _namespace_stats(X, sample_weight, space, moments):
         stats,
         mean=np.where(seen, mean * scale, np.nan),
         residual=np.where(seen, tail * scale, 0.0),
-        std0=np.where(seen, np.sqrt(squares / denominator) * scale, np.nan),
+        std0=np.where(seen, np.sqrt(squares) * scale, np.nan),
     )
     return stats._snapped(moments=moments, extrema=True)
+
+
+class _NamespaceReductions:
+    """The column reductions of one chunk of an Array API array, NaN and zero
+    weights masked out, each brought to the host as a float64 NumPy vector.
+
+    The common case, no weights and all observed, takes no mask: the plain
+    minimum and maximum propagate NaN, so they say whether it is.
+    """
+
+    def __init__(self, X, sample_weight, space):
+        self.X = X
+        self.xp = space.xp
+        self.space = space
+        self.zero = self.constant(0.0)
+        self.weight = None
+        if sample_weight is not None:
+            self.weight = self.constant(sample_weight)[:, None]
+        self.observed = None
+
+    def constant(self, value):
+        return self.space.asarray(value, dtype=self.space.float_dtype())
+
+    def column_sums(self, values):
+        from ._array_api import to_numpy
+
+        return to_numpy(self.xp.sum(values, axis=0)).astype(np.float64)
+
+    def masked(self, values, fill):
+        return (
+            values
+            if self.observed is None
+            else self.xp.where(self.observed, values, fill)
+        )
+
+    def weighted(self, values):
+        return values if self.weight is None else self.weight * values
+
+    def extrema(self):
+        """The chunk's count, weight, minimum and maximum (NaN where unobserved)."""
+        from ._array_api import to_numpy
+
+        xp, X = self.xp, self.X
+        n, p = X.shape
+        if self.weight is None:
+            low = to_numpy(xp.min(X, axis=0)).astype(np.float64)
+            high = to_numpy(xp.max(X, axis=0)).astype(np.float64)
+            if np.isnan(low).any() or np.isnan(high).any():
+                self.observed = ~xp.isnan(X)
+        else:
+            self.observed = ~xp.isnan(X) & (self.weight > 0)
+        if self.observed is None:
+            count = np.full(p, n, dtype=np.int64)
+        else:
+            count = self.column_sums(xp.astype(self.observed, xp.int64)).astype(
+                np.int64
+            )
+            low = to_numpy(xp.min(self.masked(X, self.constant(np.inf)), axis=0))
+            high = to_numpy(xp.max(self.masked(X, self.constant(-np.inf)), axis=0))
+        seen = count > 0
+        if self.weight is None:
+            total = count.astype(np.float64)
+        else:
+            total = self.column_sums(self.masked(self.weight, self.zero))
+        nan = np.full(p, np.nan)
+        return FeatureStats(
+            n,
+            count,
+            np.where(seen, total, 0.0),
+            nan,
+            nan,
+            np.where(seen, low.astype(np.float64), np.nan),
+            np.where(seen, high.astype(np.float64), np.nan),
+        )
+
+    def moments(self, pivot, denominator):
+        """The mean deviation from ``pivot``, its correction and the variance.
+
+        One temporary, worked in place (the deviations, then centred, then
+        squared); masked entries are put back to zero after each step.
+        """
+        deviations = self.masked(self.X - self.constant(pivot), self.zero)
+        offset = self.column_sums(self.weighted(deviations)) / denominator
+        deviations -= self.constant(offset)
+        centred = self.masked(deviations, self.zero)
+        first = self.column_sums(self.weighted(centred))
+        centred *= centred
+        second = self.column_sums(self.weighted(centred))
+        correction = first / denominator
+        squares = np.maximum(second - first * correction, 0.0) / denominator
+        return offset, correction, squares
 
 
 def _exponents(low, high):
@@ -642,18 +680,20 @@ def _plain_stats(X, moments, extrema=True):
 
 
 # Per float dtype: the unsigned integer type of its bits (unsigned sums run
-# faster than signed ones, and wrap the same), its mantissa bits and the mask
-# of its exponent bits once shifted down, these two as scalars of that type.
+# faster than signed ones, and wrap the same), the signed type of that size,
+# its mantissa bits and the mask of its exponent bits once shifted down, these
+# two as scalars of the unsigned type.
 _BINADES = {
     np.dtype(f): (
         u,
+        s,
         u(np.finfo(f).nmant),
         u(np.iinfo(u).max >> (np.finfo(f).nmant + 1)),
     )
-    for f, u in [
-        (np.float16, np.uint16),
-        (np.float32, np.uint32),
-        (np.float64, np.uint64),
+    for f, u, s in [
+        (np.float16, np.uint16, np.int16),
+        (np.float32, np.uint32, np.int32),
+        (np.float64, np.uint64, np.int64),
     ]
 }
 
@@ -678,27 +718,27 @@ def _binade_mean(X, low, high):
     takes the deviations.
     """
     n, p = X.shape
-    utype, nmant, exponent_mask = _BINADES.get(X.dtype, (None, 0, 0))
-    if utype is None:
+    kind = _BINADES.get(X.dtype)
+    if kind is None:
         return None
+    utype, stype, nmant, exponent_mask = kind
     # The pivot is the minimum (a value of the data).
-    pivot = np.asarray(low, dtype=X.dtype)
-    pivot_bits = pivot.view(utype)
+    pivot_bits = low.astype(X.dtype).view(utype)
+    high_bits = high.astype(X.dtype).view(utype)
     head = pivot_bits >> nmant
-    outside = head != np.asarray(high, dtype=X.dtype).view(utype) >> nmant
-    outside |= (head & exponent_mask) <= nmant
-    if outside.any():
+    if np.any((head != high_bits >> nmant) | ((head & exponent_mask) <= nmant)):
         return None
     # The ulp of each column's binade, signed as its values: the same sign
     # and an exponent nmant lower, with a zero mantissa.
     ulp = ((head - nmant) << nmant).view(X.dtype).astype(np.float64)
-    pivot_bits = pivot_bits.astype(np.uint64)
     # The offsets from the pivot's bits lie within (-2**nmant, 2**nmant);
-    # their sum over a group of rows stays below 2**63 in magnitude.
+    # their sum over a group of rows stays below 2**63 in magnitude. Within
+    # a binade, a column's reach in ulps is the gap between its extrema's bits.
     group = n
     if n > 2 ** (62 - int(nmant)):
-        reach = int(np.max((high - low) / np.abs(ulp))) + 1
+        reach = int(np.abs((high_bits - pivot_bits).view(stype)).max()) + 1
         group = min(n, (2**63 - 1) // reach)
+    pivot_bits = pivot_bits.astype(np.uint64)
     bits = X.view(utype)
 
     def offsets(rows):
@@ -1065,17 +1105,7 @@ def _combine(parts):
 def _sparse_stats(X, w):
     """Statistics of a sparse matrix: explicit entries plus the implicit zeros."""
     n_rows, p = X.shape
-    if w is not None:
-        keep = w > 0
-        if not keep.all():
-            X, w = X[np.flatnonzero(keep)], w[keep]
-        if w.shape[0]:
-            _, e = np.frexp(w.max())
-            w = np.ldexp(w, -e)
-    X = sparse.csc_matrix(X)
-    if not X.has_canonical_format:
-        X = X.copy()
-        X.sum_duplicates()
+    X, w, e = _canonical_columns(X, w)
     n = X.shape[0]
     if n == 0:
         return FeatureStats.empty(p, n_rows)
@@ -1108,24 +1138,13 @@ def _sparse_stats(X, w):
             column[missing], weights=entry_weight[missing], minlength=p
         )
         weight = total_weight - missing_weight
-        implicit_weight = total_weight - explicit_weight
-        ew, ec, ed = entry_weight[observed], column[observed], data[observed]
-        center = np.bincount(ec, weights=ew * ed, minlength=p) / weight
-        for attempt in range(2):
-            # Deviations from the pivot, the implicit zeros' included; taken
-            # again around the corrected mean where it lies far from it.
-            dev = ed - center[ec]
-            d1 = np.bincount(ec, weights=ew * dev, minlength=p) - (
-                implicit_weight * center
-            )
-            d2 = np.bincount(ec, weights=ew * dev * dev, minlength=p) + (
-                implicit_weight * center * center
-            )
-            offset = d1 / weight
-            var = (d2 - d1 * offset) / weight
-            if attempt or not (offset * offset > _RECENTER * var).any():
-                break
-            center = center + offset
+        center, offset, var = _sparse_moments(
+            data[observed],
+            column[observed],
+            entry_weight[observed],
+            weight,
+            total_weight - explicit_weight,
+        )
         std0 = np.sqrt(np.maximum(var, 0.0))
         mean, residual = two_sum(center, offset)
         mean = np.ldexp(mean, exponent)
@@ -1139,6 +1158,54 @@ def _sparse_stats(X, w):
     return FeatureStats(
         n_rows, count, weight, mean, std0, low, high, residual=residual
     )._snapped()
+
+
+def _canonical_columns(X, w):
+    """X as a canonical CSC matrix without its zero-weight rows, and the weights.
+
+    The weights are scaled by ``2**-e`` to bring the largest near 1 (``e`` is 0
+    without weights).
+    """
+    e = 0
+    if w is not None:
+        keep = w > 0
+        if not keep.all():
+            X, w = X[np.flatnonzero(keep)], w[keep]
+        if w.shape[0]:
+            _, e = np.frexp(w.max())
+            w = np.ldexp(w, -e)
+    X = sparse.csc_matrix(X)
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X, w, e
+
+
+def _sparse_moments(data, column, entry_weight, weight, implicit_weight):
+    """Pivot, mean deviation and variance of sparse columns' observed entries.
+
+    ``data``, ``column`` and ``entry_weight`` describe the observed explicit
+    entries; ``weight`` is each column's observed weight and
+    ``implicit_weight`` that of its implicit zeros. The pivot is the plain
+    weighted mean; the deviations (the implicit zeros' included) are taken
+    again around the corrected mean where it lies far from it.
+    """
+    p = weight.shape[0]
+    center = np.bincount(column, weights=entry_weight * data, minlength=p) / weight
+    for attempt in range(2):
+        dev = data - center[column]
+        d1 = np.bincount(column, weights=entry_weight * dev, minlength=p) - (
+            implicit_weight * center
+        )
+        d2 = np.bincount(column, weights=entry_weight * dev * dev, minlength=p) + (
+            implicit_weight * center * center
+        )
+        offset = d1 / weight
+        var = (d2 - d1 * offset) / weight
+        if attempt or not (offset * offset > _RECENTER * var).any():
+            break
+        center = center + offset
+    return center, offset, var
 
 
 def _segment_extrema(data, indptr):
