@@ -529,7 +529,12 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
             return fitted.apply_namespace(X, inverse=inverse)
         copy = self.copy if copy is None else copy
         original = X
-        X = self._validate_for_transform(X, copy, inverse or not check_names)
+        columns = frame_columns(X)
+        if columns is not None:
+            self._check_frame(X, len(columns), inverse or not check_names)
+            X = columns
+        else:
+            X = self._validate_for_transform(X, copy, inverse or not check_names)
         if sparse.issparse(X):
             raise_if_infinite(self, infinite_features(X))
             X = canonical_sparse(X, copy)
@@ -550,14 +555,24 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         if reset_names:
             # Scaled data need not carry the input's column names.
             X = validate_x(self, X, copy=copy)
-            if X.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but {type(self).__name__} is "
-                    f"expecting {self.n_features_in_} features as input."
-                )
+            self._check_n_features(X.shape[1])
         else:
             X = validate_x(self, X, reset=False, copy=copy)
         return X
+
+    def _check_frame(self, X, n_features, reset_names):
+        """Check a frame's feature count (and names, unless ``reset_names``)."""
+        if reset_names:
+            self._check_n_features(n_features)
+        else:
+            check_names(self, X, reset=False)
+
+    def _check_n_features(self, n_features):
+        if n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {type(self).__name__} is "
+                f"expecting {self.n_features_in_} features as input."
+            )
 
     def _notice(self, observed):
         """What fit warns about (or transform, after partial_fit), or None."""

@@ -187,6 +187,10 @@ def scratch(name, shape, dtype=None, order="C"):
 def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True):
     """Write ``function`` of each row block of X into the same rows of ``out``.
 
+    X is a 2-D array, or a list of 1-D arrays, its columns (a polars frame's,
+    each in a buffer of its own), which go one at a time into the columns of
+    ``out``.
+
     ``function(src, dst, cols)`` reads a block and writes float64 values into
     ``dst`` (which may be ``src`` itself). For a float64 ``out``, ``src`` is the
     block of X and ``dst`` the block of ``out`` (the same one when transforming
@@ -207,15 +211,25 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
     output is infinite or NaN wherever its input is infinite, so that the
     block it wrote can be summed instead.
     """
-    n_rows, n_columns = X.shape
+    n_rows, n_columns = out.shape
+    by_column = isinstance(X, list)
     k = widening(n_rows, n_columns)
-    widen = elementwise and k > 1 and X.flags.c_contiguous and out.flags.c_contiguous
+    widen = (
+        elementwise
+        and k > 1
+        and not by_column
+        and X.flags.c_contiguous
+        and out.flags.c_contiguous
+    )
     apply = _BlockWriter(function, k if widen else 1, out.dtype == np.float64)
 
     # A column-major X and output (a frame's values) go in tiles of a few
-    # columns, each function's per-column vectors cut to the tile's columns.
+    # columns, each function's per-column vectors cut to the tile's columns;
+    # columns given apart (a polars frame's) go one by one.
     groups = [slice(0, n_columns)]
-    if elementwise and column_major(out):
+    if by_column:
+        groups = [slice(j, j + 1) for j in range(n_columns)]
+    elif elementwise and column_major(out):
         groups = column_groups(X)
     tiles = [
         (columns, rows)
@@ -227,11 +241,13 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
     # just written and still in cache, is summed after the function rather
     # than the input's before (one pass less from memory). Not when the
     # output overwrites the input, which the exact test reads.
-    after = check_infinite == "output" and not np.may_share_memory(X, out)
+    after = check_infinite == "output" and (
+        by_column or not np.may_share_memory(X, out)
+    )
 
     def work(tile):
         columns, rows = tile
-        src = X[rows, columns]
+        src = X[columns.start][rows, None] if by_column else X[rows, columns]
         dst = out[rows] if len(groups) == 1 else out[rows, columns]
         infinite = None
         with np.errstate(all="ignore"):

@@ -114,6 +114,9 @@ def transform_dense(
 ):
     """Run a block kernel over X into a new array, or in place.
 
+    X is a validated array, or the list of a polars frame's float columns
+    (see :func:`skscale._validation.frame_columns`), always written into a
+    new column-major array.
     A new output is allocated only when a copy is asked for and validation did
     not already make one. In place on the caller's array, the input is checked
     for infinity before anything is written, so that a bad value leaves it
@@ -121,8 +124,15 @@ def transform_dense(
     the kernel's output where ``shows_infinity`` (it is infinite or NaN
     wherever the input is infinite: no clip).
     """
+    if isinstance(X, list):
+        # A polars frame's columns: read where they lie, written into the
+        # columns of a column-major output (from which a frame is made
+        # without a copy).
+        copy = True
+        out = np.empty((len(X[0]), len(X)), dtype=np.result_type(*X), order="F")
+    else:
+        out = np.empty_like(X) if copy and not fresh_array(X, original) else X
     in_place = not copy
-    out = np.empty_like(X) if copy and not fresh_array(X, original) else X
     if in_place:
         raise_if_infinite(estimator, infinite_features(X))
     check = False if in_place else "output" if shows_infinity else True

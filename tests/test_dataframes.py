@@ -378,3 +378,89 @@ def test_a_polars_frame_of_floats_is_fitted_column_by_column(estimator, monkeypa
     bad = frame.with_columns(pl.lit(float("inf")).alias("f7"))
     with pytest.raises(ValueError, match="'f7'"):
         clone(estimator).partial_fit(bad)
+
+
+TRANSFORM_SCALERS = [
+    *EXACT_SCALERS,
+    RUNNING_STANDARDIZER,
+    *[
+        clone(est).set_params(clip=True)
+        for est in EXACT_SCALERS
+        if "clip" in est.get_params()
+    ],
+]
+
+
+@pytest.mark.parametrize("estimator", TRANSFORM_SCALERS, ids=repr)
+@pytest.mark.parametrize("output", ["default", "pandas", "polars"])
+def test_a_polars_frame_of_floats_is_transformed_column_by_column(
+    estimator, output, monkeypatch
+):
+    # transform and inverse_transform read a polars frame's columns where they
+    # lie (the frame is never converted whole) and give, in every container,
+    # the values the same data give as an array, bit for bit: Float32 and
+    # Float64 columns mixed, nulls as NaN, data far from zero.
+    rng = np.random.default_rng(1)
+    X = rng.normal(loc=np.arange(6) * 1e6, size=(50_000, 6))
+    X[rng.random(X.shape) < 0.01] = np.nan
+    frame = pl.DataFrame(X, schema=[f"f{j}" for j in range(6)], nan_to_null=False)
+    frame = frame.with_columns(
+        pl.col("f2").cast(pl.Float32),
+        pl.when(pl.col("f4") > 4e6).then(None).otherwise(pl.col("f4")).alias("f4"),
+    )
+    # The same values as a pandas frame (converted whole): f2 widened, the
+    # nulls as NaN.
+    same = pd.DataFrame(frame.to_numpy(), columns=frame.columns)
+    est = clone(estimator).fit(frame.head(len(frame) // 2))
+    expected = est.transform(same)
+    expected_back = est.inverse_transform(same)
+    est.set_output(transform=output)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the frame was converted whole")
+
+    monkeypatch.setattr(pl.DataFrame, "to_numpy", refuse)
+    monkeypatch.setattr(pl.DataFrame, "__array__", refuse)
+    for method, reference in (
+        ("transform", expected),
+        ("inverse_transform", expected_back),
+    ):
+        out = getattr(est, method)(frame)
+        if output == "polars":
+            assert isinstance(out, pl.DataFrame)
+            assert out.columns == frame.columns
+            out = np.column_stack([c.to_numpy() for c in out.get_columns()])
+        elif output == "pandas":
+            assert isinstance(out, pd.DataFrame)
+            assert list(out.columns) == frame.columns
+            out = out.to_numpy()
+        assert out.dtype == np.float64
+        assert_array_equal(out, reference)
+
+
+@pytest.mark.parametrize("estimator", COLUMN_SCALERS, ids=repr)
+def test_polars_float32_transform_stays_float32_and_refuses_bad_frames(estimator):
+    rng = np.random.default_rng(2)
+    X = rng.normal(3.0, 2.0, size=(1_000, 4)).astype(np.float32)
+    frame = pl.DataFrame(X, schema=list("abcd"))
+    named = clone(estimator).fit(frame)
+    out = named.transform(frame)
+    assert out.dtype == np.float32
+    assert_array_equal(out, named.transform(pd.DataFrame(X, columns=list("abcd"))))
+    polars_out = named.set_output(transform="polars").transform(frame)
+    assert polars_out.dtypes == [pl.Float32] * 4
+    named.set_output(transform="default")
+    # Names, the feature count and infinity are checked as for any input.
+    with pytest.raises(ValueError, match="feature names"):
+        named.transform(frame.rename({"a": "z"}))
+    with pytest.raises(ValueError, match="missing"):
+        named.transform(frame.select("a", "b"))
+    with pytest.raises(ValueError, match="X has 2 features, but .* expecting 4"):
+        named.inverse_transform(frame.select("a", "b"))
+    with pytest.raises(ValueError, match="'c'"):
+        named.transform(frame.with_columns(pl.lit(float("inf")).alias("c")))
+    # inverse_transform takes data under other names, as for pandas.
+    assert_array_equal(
+        named.inverse_transform(frame.rename({"a": "z"})),
+        named.inverse_transform(pd.DataFrame(X, columns=list("zbcd"))),
+    )
