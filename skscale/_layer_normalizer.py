@@ -5,6 +5,7 @@ from scipy import sparse
 
 from ._affine import residual_matters
 from ._array_api import map_rows
+from ._parallel import scratch
 from ._row_normalizer import _RowNormalizer
 from ._stats import FeatureStats, row_deviation_moments
 from ._transform_driver import transform_dense
@@ -165,13 +166,13 @@ class LayerNormalizer(_RowNormalizer):
                 # output is the input (they must not overwrite it) or is not
                 # C-ordered (row sums in one order: the same bits either way).
                 own = np.may_share_memory(src, dst) or not dst.flags.c_contiguous
-                out = np.empty(src.shape) if own else dst
+                out = scratch("layer_rows", src.shape) if own else dst
                 if self._deviation_rows(src, out):
                     if own:
                         dst[...] = out
                     return
             center, residual, scale = self._row_map(src)
-            rows = dst if wide else np.empty(src.shape)
+            rows = dst if wide else scratch("layer_rows", src.shape)
             with np.errstate(all="ignore"):
                 np.subtract(src, center[:, np.newaxis], out=rows)
                 # The mean's residual, only where an ulp of the mean matters
@@ -239,7 +240,8 @@ class LayerNormalizer(_RowNormalizer):
         """
         # Row sums in one order whatever the layout: the same bits for a
         # Fortran-ordered block as for a C-ordered one.
-        src = np.ascontiguousarray(src)
+        if not src.flags.c_contiguous:
+            src = _copy_into(scratch("layer_copy", src.shape), src)
         offset, std0, exact = row_deviation_moments(src, dst)
         if not exact.any():
             return False
@@ -281,3 +283,8 @@ class LayerNormalizer(_RowNormalizer):
             scale = np.hypot(std, np.sqrt(float(self.eps)))
         # A constant row (and one with at most ddof entries) is centred only.
         return np.where(scale == 0.0, 1.0, scale)
+
+
+def _copy_into(buffer, values):
+    buffer[...] = values
+    return buffer
