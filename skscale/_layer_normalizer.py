@@ -12,7 +12,6 @@ from ._transform_driver import transform_dense
 from ._validation import (
     check_bool,
     check_real,
-    validate_x,
 )
 
 
@@ -143,7 +142,7 @@ class LayerNormalizer(_RowNormalizer):
         copy = self.copy if copy is None else copy
         original = X
         self._refuse_sparse(X)
-        X = validate_x(self, X, reset=False if check_names else None, copy=copy)
+        X = self._dense_input(X, copy, check_names)
         if sparse.issparse(X):
             # The rows of X are the columns of its transpose, implicit zeros
             # included: the statistics core's sparse path.

@@ -188,8 +188,9 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
     """Write ``function`` of each row block of X into the same rows of ``out``.
 
     X is a 2-D array, or a list of 1-D arrays, its columns (a polars frame's,
-    each in a buffer of its own), which go one at a time into the columns of
-    ``out``.
+    each in a buffer of its own), which an elementwise function takes one at a
+    time and any other a block of rows at a time, gathered into a scratch
+    block.
 
     ``function(src, dst, cols)`` reads a block and writes float64 values into
     ``dst`` (which may be ``src`` itself). For a float64 ``out``, ``src`` is the
@@ -227,7 +228,7 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
     # columns, each function's per-column vectors cut to the tile's columns;
     # columns given apart (a polars frame's) go one by one.
     groups = [slice(0, n_columns)]
-    if by_column:
+    if by_column and elementwise:
         groups = [slice(j, j + 1) for j in range(n_columns)]
     elif elementwise and column_major(out):
         groups = column_groups(X)
@@ -247,7 +248,18 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
 
     def work(tile):
         columns, rows = tile
-        src = X[columns.start][rows, None] if by_column else X[rows, columns]
+        if not by_column:
+            src = X[rows, columns]
+        elif elementwise:
+            src = X[columns.start][rows, None]
+        else:
+            # A row kernel needs whole rows: the block's rows gathered from
+            # the columns into a column-major scratch block (each column's
+            # part copied whole), as a Fortran-ordered array's block.
+            shape = (rows.stop - rows.start, n_columns)
+            src = scratch("gathered", shape, out.dtype, order="F")
+            for j, column in enumerate(X):
+                src[:, j] = column[rows]
         dst = out[rows] if len(groups) == 1 else out[rows, columns]
         infinite = None
         with np.errstate(all="ignore"):

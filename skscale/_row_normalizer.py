@@ -24,11 +24,13 @@ from ._transform_driver import TransformerOutputMixin, wrap_output
 from ._validation import (
     canonical_sparse,
     check_sample_weight,
+    frame_columns,
     infinite_features,
     raise_if_infinite,
     sparse_rows,
     validate_x,
 )
+from ._validation import check_names as check_feature_names
 
 
 class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator):
@@ -144,6 +146,20 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
         else:
             out = self._normalize_rows(X, copy, check_names=True)
         return wrap_output(self, out, X)
+
+    def _dense_input(self, X, copy, check_names):
+        """X validated, or a polars frame of floats as its columns, unconverted.
+
+        The columns are read where they lie (see
+        :func:`skscale._parallel.transform_blocks`), as the column scalers read
+        them.
+        """
+        columns = frame_columns(X)
+        if columns is None:
+            return validate_x(self, X, reset=False if check_names else None, copy=copy)
+        if check_names:
+            check_feature_names(self, X, reset=False)
+        return columns
 
     def _divide_sparse_rows(self, X, copy, divisors):
         """Divide each row of a validated sparse X by its divisor.

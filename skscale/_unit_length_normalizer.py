@@ -110,7 +110,7 @@ class UnitLengthNormalizer(_RowNormalizer):
         p = self._p()
         copy = self.copy if copy is None else copy
         original = X
-        X = validate_x(self, X, reset=False if check_names else None, copy=copy)
+        X = self._dense_input(X, copy, check_names)
         if sparse.issparse(X):
             return self._divide_sparse_rows(
                 X,

@@ -7,6 +7,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 
+import skscale
+
 from .conftest import EXACT_SCALERS, NORMALIZER, RUNNING_STANDARDIZER
 
 COLUMN_SCALERS = [*EXACT_SCALERS, RUNNING_STANDARDIZER]
@@ -455,7 +457,7 @@ def test_polars_float32_transform_stays_float32_and_refuses_bad_frames(estimator
         named.transform(frame.rename({"a": "z"}))
     with pytest.raises(ValueError, match="missing"):
         named.transform(frame.select("a", "b"))
-    with pytest.raises(ValueError, match="X has 2 features, but .* expecting 4"):
+    with pytest.raises(ValueError, match=r"X has 2 features, but .* expecting 4"):
         named.inverse_transform(frame.select("a", "b"))
     with pytest.raises(ValueError, match="'c'"):
         named.transform(frame.with_columns(pl.lit(float("inf")).alias("c")))
@@ -464,3 +466,52 @@ def test_polars_float32_transform_stays_float32_and_refuses_bad_frames(estimator
         named.inverse_transform(frame.rename({"a": "z"})),
         named.inverse_transform(pd.DataFrame(X, columns=list("zbcd"))),
     )
+
+
+ROW_NORMALIZERS = [
+    skscale.UnitLengthNormalizer(),
+    skscale.UnitLengthNormalizer(norm="l1"),
+    skscale.UnitLengthNormalizer(norm="max"),
+    skscale.LayerNormalizer(),
+    skscale.LayerNormalizer(with_mean=False, eps=1e-3),
+]
+
+
+@pytest.mark.parametrize("estimator", ROW_NORMALIZERS, ids=repr)
+@pytest.mark.parametrize("output", ["default", "polars"])
+def test_row_normalizers_read_a_polars_frame_a_block_of_rows_at_a_time(
+    estimator, output, monkeypatch
+):
+    # The rows of a polars frame of floats are gathered a block at a time
+    # from its columns (the frame is never converted whole), and normalize to
+    # the values the same data give as a Fortran-ordered array, bit for bit:
+    # Float32 and Float64 columns mixed, nulls as NaN, rows far from zero.
+    rng = np.random.default_rng(3)
+    X = rng.normal(loc=1e4, size=(30_000, 7))
+    X[rng.random(X.shape) < 0.01] = np.nan
+    frame = pl.DataFrame(X, schema=[f"f{j}" for j in range(7)], nan_to_null=False)
+    frame = frame.with_columns(
+        pl.col("f1").cast(pl.Float32),
+        pl.when(pl.col("f6") > 1e4).then(None).otherwise(pl.col("f6")).alias("f6"),
+    )
+    same = pd.DataFrame(frame.to_numpy(), columns=frame.columns)
+    est = clone(estimator).fit(frame)
+    expected = est.transform(same)
+    est.set_output(transform=output)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the frame was converted whole")
+
+    monkeypatch.setattr(pl.DataFrame, "to_numpy", refuse)
+    monkeypatch.setattr(pl.DataFrame, "__array__", refuse)
+    out = est.transform(frame)
+    if output == "polars":
+        assert isinstance(out, pl.DataFrame)
+        assert out.columns == frame.columns
+        out = np.column_stack([c.to_numpy() for c in out.get_columns()])
+    assert out.dtype == np.float64
+    assert_array_equal(out, expected)
+    with pytest.raises(ValueError, match="feature names"):
+        est.transform(frame.rename({"f0": "other"}))
+    with pytest.raises(ValueError, match="'f3'"):
+        est.transform(frame.with_columns(pl.lit(float("inf")).alias("f3")))
