@@ -54,6 +54,12 @@ from ._parallel import (
     widening,
 )
 
+try:
+    # The fused column kernels (see setup.py); without them, NumPy alone.
+    from . import _kernels
+except ImportError:  # pragma: no cover - built without a C compiler
+    _kernels = None
+
 __all__ = ["FeatureStats", "observed_counts", "row_deviation_moments", "two_sum"]
 
 # Column reductions of a C-contiguous block run on a view with rows this long:
@@ -633,8 +639,15 @@ def _plain_stats(X, moments, extrema=True):
         return _deviation_stats(X)
     count = np.full(p, n, dtype=np.int64)
     with np.errstate(all="ignore"):
-        low = _reduce_columns(np.minimum, X).astype(np.float64)
-        high = _reduce_columns(np.maximum, X).astype(np.float64)
+        fused = _fused_extrema(X, bit_sums=moments == 1)
+        if fused is False:
+            return None  # a NaN or an infinity
+        if fused is None:
+            low = _reduce_columns(np.minimum, X).astype(np.float64)
+            high = _reduce_columns(np.maximum, X).astype(np.float64)
+            bit_sums = None
+        else:
+            low, high, bit_sums = fused
         largest = np.maximum(np.abs(low), np.abs(high))
         plain = (largest < _SAFE_HIGH) & ((largest > _SAFE_LOW) | (largest == 0))
         if not plain.all():
@@ -651,7 +664,7 @@ def _plain_stats(X, moments, extrema=True):
                 n, count, count.astype(np.float64), mean, nan, low, high
             )
         if moments == 1:
-            exact = _binade_mean(X, low, high)
+            exact = _binade_mean(X, low, high, bit_sums)
             if exact is not None:
                 mean, residual = exact
             else:
@@ -698,7 +711,33 @@ _BINADES = {
 }
 
 
-def _binade_mean(X, low, high):
+def _fused_extrema(X, bit_sums=False):
+    """The columns' minimum and maximum (and their bits' sums) in one pass.
+
+    Returns ``(low, high, sums)`` (float64 extrema; ``sums`` the uint64 sums
+    modulo 2**64 of the values' bits with ``bit_sums``, else None) from the
+    compiled kernel; False when a column holds a NaN or an infinity; None when
+    the kernel is absent or does not take X (not float64 or float32, rows not
+    contiguous), for the caller's NumPy reductions, which give the same
+    values.
+    """
+    if _kernels is None or X.dtype not in _FUSED or X.strides[1] != X.itemsize:
+        return None
+    if X.strides[0] < X.shape[1] * X.itemsize or not X.shape[0]:
+        return None
+    p = X.shape[1]
+    low, high, flags = (np.empty(p, dtype=X.dtype) for _ in range(3))
+    sums = np.empty(p, dtype=np.uint64) if bit_sums else None
+    _kernels.extrema(X, low, high, flags, sums)
+    if flags.any():
+        return False
+    return low.astype(np.float64), high.astype(np.float64), sums
+
+
+_FUSED = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def _binade_mean(X, low, high, bit_sums=None):
     """The mean of a block whose every column lies within one binade, from its bits.
 
     Within a binade (one sign, one exponent) a float is an affine function of
@@ -711,7 +750,9 @@ def _binade_mean(X, low, high):
     pass and no temporary, where the deviations from a pivot take two passes
     and a scratch block.
 
-    ``low`` and ``high`` are the columns' extrema in float64 (finite, no NaN).
+    ``low`` and ``high`` are the columns' extrema in float64 (finite, no NaN);
+    ``bit_sums``, if not None, the sums of the columns' bits modulo 2**64
+    (from :func:`_fused_extrema`), which save the pass that sums them.
     Returns ``(mean, residual)``, or None when a column is not within one
     binade or lies below ``2**nmant`` of the smallest normal number (it
     straddles a power of two, or holds zero or tiny values): the caller then
@@ -744,7 +785,10 @@ def _binade_mean(X, low, high):
     def offsets(rows):
         # Modulo 2**64, the sum of the rows' offsets from the pivot's bits;
         # that sum is below 2**63 in magnitude, so it is read back exactly.
-        total = _reduce_columns(np.add, rows, dtype=np.uint64)
+        if bit_sums is not None and rows.shape[0] == n:
+            total = bit_sums.copy()
+        else:
+            total = _reduce_columns(np.add, rows, dtype=np.uint64)
         total -= pivot_bits * rows.shape[0]
         return total.view(np.int64)
 
