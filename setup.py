@@ -3,7 +3,7 @@
 skscale._kernels fuses the statistics core's column reductions into one pass.
 It is optional: where it cannot be compiled (no C compiler), the install
 goes on without it and skscale runs its pure-NumPy path, which gives the
-same statistics.
+same statistics to rounding (tests/test_kernels.py).
 """
 
 import sys

@@ -5,7 +5,11 @@
  * extrema() takes them all in one pass over a C-ordered block. Every result is
  * exact (a minimum, a maximum, an integer sum modulo 2**64), so it equals
  * NumPy's whatever the order of the loop, and skscale._stats gives the same
- * statistics without this module (its pure-NumPy path). The loop runs without
+ * statistics without this module (its pure-NumPy path). moments() takes the
+ * sums of the deviations from a pivot and of their squares in one pass, where
+ * NumPy writes the deviations out and reads them twice; its sums are rounded
+ * as NumPy's are (a few hundred terms added in sequence at most), not bit
+ * for bit the same. The loop runs without
  * the GIL, so the thread pool's blocks run in parallel; on x86-64 it is built
  * twice, for AVX2 and for the baseline, and the machine picks at load time.
  */
@@ -61,6 +65,48 @@
 EXTREMA_BODY(extrema_double, double, uint64_t)
 EXTREMA_BODY(extrema_float, float, uint32_t)
 
+/* Rows summed into a chunk's partial sums before they join the block's: each
+ * sum then adds at most CHUNK + n / CHUNK terms in sequence, as few as
+ * NumPy's column reductions add. */
+#define CHUNK 128
+
+/* The sums of each column's deviations from pivot[j] and of their squares,
+ * in float64, over rows `stride` bytes apart of type T. flags[j] accumulates
+ * d * 0: NaN from the first NaN, infinity or overflowing deviation on. */
+#define MOMENTS_BODY(NAME, T)                                                    \
+    SKSCALE_CLONES static void NAME(                                             \
+        const char *base, Py_ssize_t n, Py_ssize_t p, Py_ssize_t stride,         \
+        const double *restrict pivot, double *restrict s1,                       \
+        double *restrict s2, double *restrict flags, double *restrict c1,        \
+        double *restrict c2)                                                     \
+    {                                                                            \
+        for (Py_ssize_t j = 0; j < p; j++) {                                     \
+            s1[j] = s2[j] = flags[j] = 0.0;                                      \
+        }                                                                        \
+        for (Py_ssize_t start = 0; start < n; start += CHUNK) {                  \
+            Py_ssize_t stop = start + CHUNK < n ? start + CHUNK : n;             \
+            for (Py_ssize_t j = 0; j < p; j++) {                                 \
+                c1[j] = c2[j] = 0.0;                                             \
+            }                                                                    \
+            for (Py_ssize_t i = start; i < stop; i++) {                          \
+                const T *restrict x = (const T *)(base + i * stride);            \
+                for (Py_ssize_t j = 0; j < p; j++) {                             \
+                    double d = (double)x[j] - pivot[j];                          \
+                    c1[j] += d;                                                  \
+                    c2[j] += d * d;                                              \
+                    flags[j] += d * 0.0;                                         \
+                }                                                                \
+            }                                                                    \
+            for (Py_ssize_t j = 0; j < p; j++) {                                 \
+                s1[j] += c1[j];                                                  \
+                s2[j] += c2[j];                                                  \
+            }                                                                    \
+        }                                                                        \
+    }
+
+MOMENTS_BODY(moments_double, double)
+MOMENTS_BODY(moments_float, float)
+
 /* A writable, contiguous vector of `length` items of `itemsize` bytes. */
 static int
 get_vector(PyObject *obj, Py_buffer *view, Py_ssize_t length, Py_ssize_t itemsize)
@@ -76,6 +122,32 @@ get_vector(PyObject *obj, Py_buffer *view, Py_ssize_t length, Py_ssize_t itemsiz
     return 0;
 }
 
+/* A 2-D float64 or float32 block of at least one row, its rows contiguous.
+ * Returns the itemsize (8 or 4), or 0 with an exception set. */
+static Py_ssize_t
+get_block(PyObject *obj, Py_buffer *block)
+{
+    if (PyObject_GetBuffer(obj, block, PyBUF_RECORDS_RO) < 0) {
+        return 0;
+    }
+    const char *format = block->format ? block->format : "B";
+    if (format[0] == '<' || format[0] == '=' || format[0] == '@') {
+        format++;
+    }
+    int is_double = strcmp(format, "d") == 0;
+    Py_ssize_t itemsize = is_double ? 8 : 4;
+    if (block->ndim != 2 || (!is_double && strcmp(format, "f") != 0) ||
+        block->shape[0] < 1 || block->strides[1] != itemsize ||
+        block->strides[0] < block->shape[1] * itemsize) {
+        PyErr_SetString(PyExc_ValueError,
+                        "expected a 2-D float64 or float32 block of at least one "
+                        "row, its rows contiguous");
+        PyBuffer_Release(block);
+        return 0;
+    }
+    return itemsize;
+}
+
 static PyObject *
 extrema(PyObject *Py_UNUSED(module), PyObject *args)
 {
@@ -85,24 +157,11 @@ extrema(PyObject *Py_UNUSED(module), PyObject *args)
         return NULL;
     }
     Py_buffer block;
-    if (PyObject_GetBuffer(block_obj, &block, PyBUF_RECORDS_RO) < 0) {
+    Py_ssize_t itemsize = get_block(block_obj, &block);
+    if (!itemsize) {
         return NULL;
     }
-    const char *format = block.format ? block.format : "B";
-    if (format[0] == '<' || format[0] == '=' || format[0] == '@') {
-        format++;
-    }
-    int is_double = strcmp(format, "d") == 0;
-    Py_ssize_t itemsize = is_double ? 8 : 4;
-    if (block.ndim != 2 || (!is_double && strcmp(format, "f") != 0) ||
-        block.shape[0] < 1 || block.strides[1] != itemsize ||
-        block.strides[0] < block.shape[1] * itemsize) {
-        PyErr_SetString(PyExc_ValueError,
-                        "expected a 2-D float64 or float32 block of at least one "
-                        "row, its rows contiguous");
-        PyBuffer_Release(&block);
-        return NULL;
-    }
+    int is_double = itemsize == 8;
     Py_ssize_t n = block.shape[0], p = block.shape[1];
     Py_buffer views[4];
     PyObject *vectors[4] = {low_obj, high_obj, flags_obj, sums_obj};
@@ -136,7 +195,60 @@ extrema(PyObject *Py_UNUSED(module), PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+moments(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *block_obj, *vectors[6];
+    if (!PyArg_ParseTuple(args, "OOOOOOO", &block_obj, &vectors[0], &vectors[1],
+                          &vectors[2], &vectors[3], &vectors[4], &vectors[5])) {
+        return NULL;
+    }
+    Py_buffer block;
+    Py_ssize_t itemsize = get_block(block_obj, &block);
+    if (!itemsize) {
+        return NULL;
+    }
+    Py_ssize_t n = block.shape[0], p = block.shape[1];
+    Py_buffer views[6];
+    int got = 0;
+    for (; got < 6; got++) {
+        if (get_vector(vectors[got], &views[got], p, 8) < 0) {
+            break;
+        }
+    }
+    if (got == 6) {
+        Py_BEGIN_ALLOW_THREADS
+        if (itemsize == 8) {
+            moments_double(block.buf, n, p, block.strides[0], views[0].buf,
+                           views[1].buf, views[2].buf, views[3].buf, views[4].buf,
+                           views[5].buf);
+        }
+        else {
+            moments_float(block.buf, n, p, block.strides[0], views[0].buf,
+                          views[1].buf, views[2].buf, views[3].buf, views[4].buf,
+                          views[5].buf);
+        }
+        Py_END_ALLOW_THREADS
+    }
+    for (int k = 0; k < got; k++) {
+        PyBuffer_Release(&views[k]);
+    }
+    PyBuffer_Release(&block);
+    if (got < 6) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"moments", moments, METH_VARARGS,
+     "moments(block, pivot, s1, s2, flags, c1, c2)\n\n"
+     "In one pass over a 2-D float64 or float32 block whose rows are\n"
+     "contiguous, write the sum of each column's deviations from pivot (in\n"
+     "float64) into s1 and the sum of their squares into s2, a chunk of 128\n"
+     "rows at a time, and into flags the sum of the deviations times 0 (NaN\n"
+     "where a deviation is NaN or infinite). c1 and c2 are scratch; every\n"
+     "vector is float64, one value per column."},
     {"extrema", extrema, METH_VARARGS,
      "extrema(block, low, high, flags, sums)\n\n"
      "In one pass over a 2-D float64 or float32 block whose rows are\n"

@@ -737,6 +737,32 @@ def _fused_extrema(X, bit_sums=False):
 _FUSED = (np.dtype(np.float64), np.dtype(np.float32))
 
 
+def _fused_moments(X, center):
+    """:func:`_shifted_moments` of a block in one pass, from the compiled kernel.
+
+    The same ``(mean, residual, std0, squares)``, the sums rounded as NumPy
+    rounds them (not bit for bit the same). None when the kernel is absent or
+    does not take X, or when the block must be done again around its mean
+    (its center lies far from it) or holds a NaN, an infinity or an overflow:
+    the caller then takes NumPy's passes, which handle every case.
+    """
+    if _kernels is None or X.dtype not in _FUSED or X.strides[1] != X.itemsize:
+        return None
+    if X.strides[0] < X.shape[1] * X.itemsize or not X.shape[0]:
+        return None
+    n, p = X.shape
+    s1, s2, flags, c1, c2 = (np.empty(p) for _ in range(5))
+    _kernels.moments(X, center, s1, s2, flags, c1, c2)
+    if flags.any() or not np.isfinite(s2).all():
+        return None
+    offset = s1 / n
+    var = s2 / n - offset * offset
+    if (offset * offset > _RECENTER * var).any():
+        return None
+    mean, residual = two_sum(center, offset)
+    return mean, residual, np.sqrt(np.maximum(var, 0.0)), s2
+
+
 def _binade_mean(X, low, high, bit_sums=None):
     """The mean of a block whose every column lies within one binade, from its bits.
 
@@ -909,7 +935,9 @@ def _deviation_stats(X):
     n, p = X.shape
     first = X[0].astype(np.float64)
     with np.errstate(all="ignore"):
-        moments = _shifted_moments(X, first, finite=True)
+        moments = _fused_moments(X, first)
+        if moments is None:
+            moments = _shifted_moments(X, first, finite=True)
         if moments is None:
             return None
         mean, residual, std0, squares = moments
