@@ -11,6 +11,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+try:
+    from . import _kernels
+except ImportError:  # built without its optional compiled module
+    _kernels = None
+
+# The dtypes the compiled kernel reads and writes.
+_FUSED = (np.dtype(np.float64), np.dtype(np.float32))
+
 # Centers at least this large may make x - center overflow (see fitted_map).
 _FAR_CENTER = 2.0**969
 
@@ -246,6 +254,68 @@ class AffineMap:
             np.add(dst, cols(self._scaled_center), out=dst)
             np.divide(dst, cols(self.unit), out=dst)
 
+    def fused(self, src_dtypes, dst_dtype, inverse=False):
+        """The map as one compiled pass per block, or None where there is none.
+
+        Returns ``kernel(src, dst, cols) -> bool``, which writes the map of
+        ``src`` into ``dst`` (each of the ``src_dtypes`` and ``dst_dtype``
+        float64 or float32, computed in
+        float64 as :meth:`forward` and :meth:`backward` compute, in the same
+        order: the same bits) and returns whether every value of ``src`` is
+        finite. None without the compiled module, for other dtypes, and for
+        maps in half units (ranges and centers beyond float64), which
+        :meth:`forward` and :meth:`backward` keep.
+        """
+        if (
+            _kernels is None
+            or self.unit is not None
+            or self._half_width is not None
+            or not all(np.dtype(dtype) in _FUSED for dtype in src_dtypes)
+            or np.dtype(dst_dtype) not in _FUSED
+        ):
+            return None
+        a, b, mul, add, low, high = self._neutral_steps(inverse)
+        scale = self.scale
+        # The steps the map has: the others are left out of the kernel.
+        centered = self.center is not None
+        ranged = self._width is not None or (self.clip is not None and not inverse)
+        steps = (mul, add, low, high, inverse)
+
+        def kernel(src, dst, cols):
+            vectors = cols(a), cols(b), cols(scale)
+            # A line per column where columns are contiguous (a column-major
+            # tile, a single column), else a line per row.
+            if src.shape[0] > 1 and _lines(src.T) and _lines(dst.T):
+                return _kernels.affine(
+                    src.T, dst.T, *vectors, *steps, True, centered, ranged
+                )
+            if _lines(src) and _lines(dst):
+                return _kernels.affine(
+                    src, dst, *vectors, *steps, False, centered, ranged
+                )
+            # Neither rows nor columns contiguous: NumPy's path.
+            finite = bool(np.isfinite(np.add.reduce(src, axis=None)))
+            (self.backward if inverse else self.forward)(src, dst, cols)
+            return finite
+
+        return kernel
+
+    def _neutral_steps(self, inverse):
+        """Every step of the compiled kernel, the absent ones as values that
+        change no bit: ``x - (+0)``, ``x + (-0)``, ``x * 1``, a clip onto
+        ``+-inf``.
+        """
+        # Subtracted (forward): +0 where absent; added (inverse): -0.
+        absent = np.full(self.scale.shape, -0.0 if inverse else 0.0)
+        a = absent if self.center is None else self.center
+        b = absent if self.residual is None else self.residual
+        width = 1.0 if self._width is None else self._width
+        # Added (forward) or subtracted (inverse) after the scaling.
+        neutral = 0.0 if inverse else -0.0
+        add = neutral if self._width is None else self.low
+        low, high = (-np.inf, np.inf) if self.clip is None else self.clip
+        return a, b, width, add, low, high
+
     def apply_namespace(self, X, inverse=False):
         """The map (or its inverse) of X, in the namespace and on the device of
         :attr:`space`: the arithmetic of :meth:`forward` and :meth:`backward`,
@@ -304,3 +374,8 @@ class AffineMap:
     def backward_values(self, values, columns):
         """The inverse map of the stored values of a sparse matrix (no center)."""
         values *= self.scale[columns]
+
+
+def _lines(block):
+    """Whether each row of a 2-D block holds contiguous values."""
+    return block.shape[1] <= 1 or block.strides[1] == block.itemsize

@@ -548,7 +548,15 @@ class _ColumnScaler(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator)
         function = fitted.backward if inverse else fitted.forward
         # Infinity stays infinite (or NaN) through the map, unless clipped.
         shows = inverse or fitted.clip is None
-        return transform_dense(self, X, original, copy, function, shows_infinity=shows)
+        return transform_dense(
+            self,
+            X,
+            original,
+            copy,
+            function,
+            shows_infinity=shows,
+            fused=lambda src, dst: fitted.fused(src, dst, inverse),
+        )
 
     def _validate_for_transform(self, X, copy, reset_names):
         self._refuse_sparse(X)

@@ -1,4 +1,5 @@
-/* Fused column kernels for the statistics core (an optional compiled module).
+/* Fused column kernels for the statistics core and the column scalers'
+ * transforms (an optional compiled module).
  *
  * NumPy reduces a block of rows once per statistic: the columns' minimum in
  * one pass, their maximum in another, the sum of the values' bits in a third.
@@ -9,9 +10,11 @@
  * sums of the deviations from a pivot and of their squares in one pass, where
  * NumPy writes the deviations out and reads them twice; its sums are rounded
  * as NumPy's are (a few hundred terms added in sequence at most), not bit
- * for bit the same. The loop runs without
- * the GIL, so the thread pool's blocks run in parallel; on x86-64 it is built
- * twice, for AVX2 and for the baseline, and the machine picks at load time.
+ * for bit the same. affine() applies a fitted map with NumPy's operations in
+ * NumPy's order, so its output is the NumPy path's bit for bit. The loops run
+ * without the GIL, so the thread pool's blocks run in parallel; on x86-64
+ * each is built three times, for AVX-512, AVX2 and the baseline, and the
+ * machine picks at load time.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -20,7 +23,7 @@
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     defined(__linux__)
-#define SKSCALE_CLONES __attribute__((target_clones("avx2", "default")))
+#define SKSCALE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SKSCALE_CLONES
 #endif
@@ -107,11 +110,114 @@ EXTREMA_BODY(extrema_float, float, uint32_t)
 MOMENTS_BODY(moments_double, double)
 MOMENTS_BODY(moments_float, float)
 
-/* A writable, contiguous vector of `length` items of `itemsize` bytes. */
+/* The fitted map of a column scaler, one pass over a block (see affine()).
+ * Lines are `ss` (source) and `ds` (destination) bytes apart, each of m
+ * contiguous values. AT selects how the per-feature vectors a, b and s are
+ * read: by the value's place in its line (j: a C-ordered block, a line per
+ * row) or by the line (i: a column-major block, a line per column). The
+ * arithmetic is that of skscale._affine.AffineMap, in float64, in the same
+ * order, every operation rounded on its own (built with -ffp-contract=off),
+ * so that the output is the NumPy path's bit for bit. CENTERED and RANGE
+ * are constants of each instance, which leaves out the centring and the map
+ * onto an output range (and the clip) where the map has none; within a
+ * step, an absent part comes as a neutral value (x - (+0), x + (-0), x * 1,
+ * a clip onto +-inf), which changes no bit. `bad` ORs together whether each
+ * source value is NaN or infinite (all exponent bits set), in integers,
+ * which vectorize. */
+#define AFFINE_BODY(NAME, TIN, UIN, EXP, TOUT, INVERSE, AT, CENTERED, RANGE)     \
+    SKSCALE_CLONES static int NAME(                                              \
+        const char *src, char *dst, Py_ssize_t n, Py_ssize_t m, Py_ssize_t ss,   \
+        Py_ssize_t ds, const double *restrict a, const double *restrict b,       \
+        const double *restrict s, double mul, double add, double lo, double hi)  \
+    {                                                                            \
+        UIN bad = 0;                                                             \
+        for (Py_ssize_t i = 0; i < n; i++) {                                     \
+            const TIN *restrict x = (const TIN *)(src + i * ss);                 \
+            const UIN *restrict bits = (const UIN *)(src + i * ss);              \
+            TOUT *restrict y = (TOUT *)(dst + i * ds);                           \
+            for (Py_ssize_t j = 0; j < m; j++) {                                 \
+                bad |= (UIN)((bits[j] & EXP) == EXP);                            \
+                double v = (double)x[j];                                         \
+                if (INVERSE) {                                                   \
+                    if (RANGE) {                                                 \
+                        v = v - add;                                             \
+                        v = v / mul;                                             \
+                    }                                                            \
+                    v = v * s[AT];                                               \
+                    if (CENTERED) {                                              \
+                        v = v + b[AT];                                           \
+                        v = v + a[AT];                                           \
+                    }                                                            \
+                }                                                                \
+                else {                                                           \
+                    if (CENTERED) {                                              \
+                        v = v - a[AT];                                           \
+                        v = v - b[AT];                                           \
+                    }                                                            \
+                    v = v / s[AT];                                               \
+                    if (RANGE) {                                                 \
+                        v = v * mul;                                             \
+                        v = v + add;                                             \
+                        v = v < lo ? lo : v;                                     \
+                        v = v > hi ? hi : v;                                     \
+                    }                                                            \
+                }                                                                \
+                y[j] = (TOUT)v;                                                  \
+            }                                                                    \
+        }                                                                        \
+        return bad != 0;                                                         \
+    }
+
+#define EXP64 UINT64_C(0x7ff0000000000000)
+#define EXP32 UINT32_C(0x7f800000)
+/* The eight instances of one pair of types: [inverse][per line][centered]
+ * [range], named by their letters. */
+#define AFFINE_STEPS(T, TIN, UIN, EXP, TOUT, INV, AT, C)                         \
+    AFFINE_BODY(affine_##T##_##INV##AT##C##0, TIN, UIN, EXP, TOUT, INV, AT, C, 0) \
+    AFFINE_BODY(affine_##T##_##INV##AT##C##1, TIN, UIN, EXP, TOUT, INV, AT, C, 1)
+#define AFFINE_ALL(T, TIN, UIN, EXP, TOUT)                                       \
+    AFFINE_STEPS(T, TIN, UIN, EXP, TOUT, 0, j, 0)                                \
+    AFFINE_STEPS(T, TIN, UIN, EXP, TOUT, 0, j, 1)                                \
+    AFFINE_STEPS(T, TIN, UIN, EXP, TOUT, 0, i, 0)                                \
+    AFFINE_STEPS(T, TIN, UIN, EXP, TOUT, 0, i, 1)                                \
+    AFFINE_STEPS(T, TIN, UIN, EXP, TOUT, 1, j, 0)                                \
+    AFFINE_STEPS(T, TIN, UIN, EXP, TOUT, 1, j, 1)                                \
+    AFFINE_STEPS(T, TIN, UIN, EXP, TOUT, 1, i, 0)                                \
+    AFFINE_STEPS(T, TIN, UIN, EXP, TOUT, 1, i, 1)
+
+AFFINE_ALL(dd, double, uint64_t, EXP64, double)
+AFFINE_ALL(ff, float, uint32_t, EXP32, float)
+AFFINE_ALL(fd, float, uint32_t, EXP32, double)
+AFFINE_ALL(df, double, uint64_t, EXP64, float)
+
+typedef int (*affine_fn)(const char *, char *, Py_ssize_t, Py_ssize_t,
+                         Py_ssize_t, Py_ssize_t, const double *, const double *,
+                         const double *, double, double, double, double);
+
+#define AFFINE_ROW(T)                                                            \
+    {{{{affine_##T##_0j00, affine_##T##_0j01},                                   \
+       {affine_##T##_0j10, affine_##T##_0j11}},                                  \
+      {{affine_##T##_0i00, affine_##T##_0i01},                                   \
+       {affine_##T##_0i10, affine_##T##_0i11}}},                                 \
+     {{{affine_##T##_1j00, affine_##T##_1j01},                                   \
+       {affine_##T##_1j10, affine_##T##_1j11}},                                  \
+      {{affine_##T##_1i00, affine_##T##_1i01},                                   \
+       {affine_##T##_1i10, affine_##T##_1i11}}}}
+
+/* [source is float32][destination is float32][inverse][per line][centered]
+ * [range] */
+static const affine_fn affine_table[2][2][2][2][2][2] = {
+    {AFFINE_ROW(dd), AFFINE_ROW(df)},
+    {AFFINE_ROW(fd), AFFINE_ROW(ff)},
+};
+
+/* A contiguous vector of `length` items of `itemsize` bytes, writable
+ * unless `flags` is PyBUF_C_CONTIGUOUS alone. */
 static int
-get_vector(PyObject *obj, Py_buffer *view, Py_ssize_t length, Py_ssize_t itemsize)
+get_vector_as(PyObject *obj, Py_buffer *view, Py_ssize_t length,
+              Py_ssize_t itemsize, int flags)
 {
-    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+    if (PyObject_GetBuffer(obj, view, flags) < 0) {
         return -1;
     }
     if (view->len != length * itemsize || view->itemsize != itemsize) {
@@ -122,12 +228,22 @@ get_vector(PyObject *obj, Py_buffer *view, Py_ssize_t length, Py_ssize_t itemsiz
     return 0;
 }
 
-/* A 2-D float64 or float32 block of at least one row, its rows contiguous.
- * Returns the itemsize (8 or 4), or 0 with an exception set. */
-static Py_ssize_t
-get_block(PyObject *obj, Py_buffer *block)
+/* A writable, contiguous vector (an output). */
+static int
+get_vector(PyObject *obj, Py_buffer *view, Py_ssize_t length, Py_ssize_t itemsize)
 {
-    if (PyObject_GetBuffer(obj, block, PyBUF_RECORDS_RO) < 0) {
+    return get_vector_as(obj, view, length, itemsize,
+                         PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS);
+}
+
+/* A 2-D float64 or float32 buffer whose rows hold contiguous values (a row
+ * of one value is contiguous), read with `flags`. `whole` (the reductions)
+ * asks for at least one row and non-overlapping rows as well. Returns the
+ * itemsize (8 or 4), or 0 with an exception set. */
+static Py_ssize_t
+get_rows(PyObject *obj, Py_buffer *block, int flags, int whole)
+{
+    if (PyObject_GetBuffer(obj, block, flags) < 0) {
         return 0;
     }
     const char *format = block->format ? block->format : "B";
@@ -136,16 +252,31 @@ get_block(PyObject *obj, Py_buffer *block)
     }
     int is_double = strcmp(format, "d") == 0;
     Py_ssize_t itemsize = is_double ? 8 : 4;
-    if (block->ndim != 2 || (!is_double && strcmp(format, "f") != 0) ||
-        block->shape[0] < 1 || block->strides[1] != itemsize ||
-        block->strides[0] < block->shape[1] * itemsize) {
+    int ok = block->ndim == 2 && (is_double || strcmp(format, "f") == 0);
+    if (ok && whole) {
+        ok = block->shape[0] >= 1 && block->strides[1] == itemsize &&
+             block->strides[0] >= block->shape[1] * itemsize;
+    }
+    else if (ok) {
+        ok = block->shape[1] <= 1 || block->strides[1] == itemsize;
+    }
+    if (!ok) {
         PyErr_SetString(PyExc_ValueError,
-                        "expected a 2-D float64 or float32 block of at least one "
-                        "row, its rows contiguous");
+                        whole ? "expected a 2-D float64 or float32 block of at "
+                                "least one row, its rows contiguous"
+                              : "expected a 2-D float64 or float32 block, its "
+                                "rows contiguous");
         PyBuffer_Release(block);
         return 0;
     }
     return itemsize;
+}
+
+/* A block for the reductions. */
+static Py_ssize_t
+get_block(PyObject *obj, Py_buffer *block)
+{
+    return get_rows(obj, block, PyBUF_RECORDS_RO, 1);
 }
 
 static PyObject *
@@ -240,7 +371,71 @@ moments(PyObject *Py_UNUSED(module), PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+affine(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *src_obj, *dst_obj, *vectors[3];
+    double mul, add, lo, hi;
+    int inverse, per_line, centered, range;
+    if (!PyArg_ParseTuple(args, "OOOOOddddpppp", &src_obj, &dst_obj, &vectors[0],
+                          &vectors[1], &vectors[2], &mul, &add, &lo, &hi,
+                          &inverse, &per_line, &centered, &range)) {
+        return NULL;
+    }
+    Py_buffer src, dst, views[3];
+    Py_ssize_t in_size = get_rows(src_obj, &src, PyBUF_RECORDS_RO, 0);
+    if (!in_size) {
+        return NULL;
+    }
+    Py_ssize_t out_size = get_rows(dst_obj, &dst, PyBUF_RECORDS, 0);
+    if (!out_size) {
+        PyBuffer_Release(&src);
+        return NULL;
+    }
+    Py_ssize_t n = src.shape[0], m = src.shape[1];
+    int got = 0, bad = 0;
+    if (dst.shape[0] != n || dst.shape[1] != m) {
+        PyErr_SetString(PyExc_ValueError, "source and destination differ in shape");
+    }
+    else {
+        for (; got < 3; got++) {
+            if (get_vector_as(vectors[got], &views[got], per_line ? n : m, 8,
+                              PyBUF_C_CONTIGUOUS) < 0) {
+                break;
+            }
+        }
+    }
+    if (got == 3) {
+        affine_fn fn = affine_table[in_size == 4][out_size == 4][inverse != 0]
+                                   [per_line != 0][centered != 0][range != 0];
+        Py_BEGIN_ALLOW_THREADS
+        bad = fn(src.buf, dst.buf, n, m, src.strides[0], dst.strides[0],
+                 views[0].buf, views[1].buf, views[2].buf, mul, add, lo, hi);
+        Py_END_ALLOW_THREADS
+    }
+    for (int k = 0; k < got; k++) {
+        PyBuffer_Release(&views[k]);
+    }
+    PyBuffer_Release(&dst);
+    PyBuffer_Release(&src);
+    if (got < 3) {
+        return NULL;
+    }
+    return PyBool_FromLong(!bad);
+}
+
 static PyMethodDef methods[] = {
+    {"affine", affine, METH_VARARGS,
+     "affine(src, dst, a, b, scale, mul, add, low, high, inverse, per_line,\n"
+     "       centered, range)\n\n"
+     "Write the fitted map of a column scaler of the 2-D float64 or float32\n"
+     "block src into dst (same shape, float64 or float32, may be src), both\n"
+     "with contiguous rows, in float64 arithmetic: forward,\n"
+     "clip(((x - a) - b) / scale * mul + add, low, high); inverse,\n"
+     "((x - add) / mul) * scale + b + a. The steps with a and b are left out\n"
+     "unless centered, those with mul, add, low and high unless range. a, b\n"
+     "and scale are float64 vectors, one value per column, or per row where\n"
+     "per_line. Returns whether every value of src is finite."},
     {"moments", moments, METH_VARARGS,
      "moments(block, pivot, s1, s2, flags, c1, c2)\n\n"
      "In one pass over a 2-D float64 or float32 block whose rows are\n"
@@ -263,7 +458,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_kernels",
-    .m_doc = "Fused column kernels for the statistics core (optional).",
+    .m_doc = "Fused column kernels for statistics and transforms (optional).",
     .m_size = -1,
     .m_methods = methods,
 };

@@ -184,7 +184,9 @@ def scratch(name, shape, dtype=None, order="C"):
     return buffer[:size].reshape(shape)
 
 
-def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True):
+def transform_blocks(
+    X, out, function, *, check_infinite=True, elementwise=True, fused=None
+):
     """Write ``function`` of each row block of X into the same rows of ``out``.
 
     X is a 2-D array, or a list of 1-D arrays, its columns (a polars frame's,
@@ -206,6 +208,11 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
     length; rows past the last whole group, and every block otherwise, are
     passed as they are, with ``cols`` returning its argument.
 
+    ``fused(src, dst, cols) -> bool``, where given, is the elementwise
+    ``function`` as one pass that reads any block of X and writes the block of
+    ``out`` in their own dtypes (no float64 scratch block) and tells whether
+    every value it read was finite: the infinity check rides on it.
+
     Returns a boolean mask of the columns of X holding an infinite value,
     detected in the same pass (a sum over the cached block), when
     ``check_infinite``; ``check_infinite="output"`` says that ``function``'s
@@ -222,7 +229,10 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
         and X.flags.c_contiguous
         and out.flags.c_contiguous
     )
-    apply = _BlockWriter(function, k if widen else 1, out.dtype == np.float64)
+    fused = fused if elementwise else None
+    apply = _BlockWriter(
+        function, k if widen else 1, out.dtype == np.float64, fused=fused
+    )
 
     # A column-major X and output (a frame's values) go in tiles of a few
     # columns, each function's per-column vectors cut to the tile's columns;
@@ -242,9 +252,10 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
     # just written and still in cache, is summed after the function rather
     # than the input's before (one pass less from memory). Not when the
     # output overwrites the input, which the exact test reads.
-    after = check_infinite == "output" and (
-        by_column or not np.may_share_memory(X, out)
-    )
+    shares = not by_column and np.may_share_memory(X, out)
+    after = check_infinite == "output" and not shares
+    # The fused kernel checks what it reads, unless it overwrites it.
+    told = fused is not None and check_infinite and not shares
 
     def work(tile):
         columns, rows = tile
@@ -265,13 +276,13 @@ def transform_blocks(X, out, function, *, check_infinite=True, elementwise=True)
         with np.errstate(all="ignore"):
             # A sum in the block's own dtype: no cast. An overflow of finite
             # values (or a NaN) only sends the block to the exact test.
-            if check_infinite and not after and not _finite_sum(src):
+            if check_infinite and not (after or told) and not _finite_sum(src):
                 infinite = np.isinf(src).any(axis=0)
             if len(groups) == 1:
-                apply(src, dst)
+                finite = apply(src, dst)
             else:
-                apply(src, dst, lambda vector: vector[columns])
-            if after and not _finite_sum(dst):
+                finite = apply(src, dst, lambda vector: vector[columns])
+            if (told and not finite) or (after and not told and not _finite_sum(dst)):
                 infinite = np.isinf(src).any(axis=0)
         return columns, infinite
 
@@ -295,13 +306,16 @@ class _BlockWriter:
     past the last whole group go as they are. Unless ``direct`` (a float64
     output), the block is cast once into a per-thread float64 scratch block,
     computed there in place and cast back: cheaper than letting each ufunc
-    cast in small buffers.
+    cast in small buffers. A ``fused`` kernel, where given, takes the block in
+    its own dtypes instead; the call then returns whether every value it read
+    was finite (None otherwise).
     """
 
-    def __init__(self, function, k, direct):
+    def __init__(self, function, k, direct, fused=None):
         self.function = function
         self.k = k
         self.direct = direct
+        self.fused = fused
         # By id; the entry holds the vector itself, so that its id stays its own.
         self.tiled_vectors = {}
 
@@ -313,14 +327,17 @@ class _BlockWriter:
 
     def __call__(self, src, dst, cols=_same):
         k = self.k
+        finite = True
         if k > 1 and src.shape[0] >= k:
             width = k * src.shape[1]
             main = src.shape[0] - src.shape[0] % k
             if main < src.shape[0]:
-                self(src[main:], dst[main:])
+                finite = self(src[main:], dst[main:])
                 src, dst = src[:main], dst[:main]
             src, dst = src.reshape(-1, width), dst.reshape(-1, width)
             cols = self.tiled
+        if self.fused is not None:
+            return self.fused(src, dst, cols) and finite
         if self.direct:
             self.function(src, dst, cols)
         else:

@@ -110,7 +110,14 @@ def wrap_like_transform_output(estimator, data, original_input, columns):
 
 
 def transform_dense(
-    estimator, X, original, copy, function, elementwise=True, shows_infinity=False
+    estimator,
+    X,
+    original,
+    copy,
+    function,
+    elementwise=True,
+    shows_infinity=False,
+    fused=None,
 ):
     """Run a block kernel over X into a new array, or in place.
 
@@ -122,7 +129,10 @@ def transform_dense(
     for infinity before anything is written, so that a bad value leaves it
     untouched; otherwise the check rides on the kernel's own pass, once, on
     the kernel's output where ``shows_infinity`` (it is infinite or NaN
-    wherever the input is infinite: no clip).
+    wherever the input is infinite: no clip). ``fused(in_dtypes, out_dtype)``,
+    where given, returns the kernel as one compiled pass for those dtypes (a
+    set: a polars frame's columns may differ), or None (see
+    :func:`skscale._parallel.transform_blocks`).
     """
     if isinstance(X, list):
         # A polars frame's columns: read where they lie, written into the
@@ -136,8 +146,11 @@ def transform_dense(
     if in_place:
         raise_if_infinite(estimator, infinite_features(X))
     check = False if in_place else "output" if shows_infinity else True
+    if fused is not None:
+        dtypes = {column.dtype for column in X} if isinstance(X, list) else {X.dtype}
+        fused = fused(dtypes, out.dtype)
     found = transform_blocks(
-        X, out, function, check_infinite=check, elementwise=elementwise
+        X, out, function, check_infinite=check, elementwise=elementwise, fused=fused
     )
     raise_if_infinite(estimator, found)
     return out

@@ -1,15 +1,18 @@
 """The compiled kernels (skscale._kernels) against the pure-NumPy path."""
 
+import math
 import os
 import subprocess
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 
-from skscale import _stats
+import skscale
+from skscale import _affine, _stats
 
 from .conftest import EXACT_SCALERS, RUNNING_STANDARDIZER
 
@@ -21,6 +24,7 @@ def test_the_kernels_are_built_in_ci():
     # alone because a compiler went missing.
     if os.environ.get("CI") == "true":
         assert _stats._kernels is kernels
+        assert _affine._kernels is kernels
 
 
 def blocks():
@@ -80,6 +84,23 @@ def test_fused_extrema_decline_what_the_kernel_does_not_take():
 
 def test_the_kernels_refuse_bad_arguments():
     X = np.ones((4, 3))
+    steps = (1.0, -0.0, -np.inf, np.inf, False, False, True, True)
+    with pytest.raises(ValueError, match="rows contiguous"):
+        kernels.affine(X.T, X.T.copy(), *[np.zeros(4)] * 3, *steps)
+    with pytest.raises(ValueError, match="rows contiguous"):
+        kernels.affine(X.astype(np.int64), X, *[np.zeros(3)] * 3, *steps)
+    with pytest.raises(ValueError, match="differ in shape"):
+        kernels.affine(X, np.ones((4, 2)), *[np.zeros(3)] * 3, *steps)
+    with pytest.raises(ValueError, match="wrong size"):
+        kernels.affine(X, X.copy(), *[np.zeros(4)] * 3, *steps)
+    # Read-only sources and vectors are read; a read-only output is refused.
+    frozen = np.zeros(3)
+    frozen.flags.writeable = False
+    source = X.copy()
+    source.flags.writeable = False
+    assert kernels.affine(source, X.copy(), frozen, frozen, X[0], *steps) is True
+    with pytest.raises(ValueError, match="read-only"):
+        kernels.affine(X, source, *[np.zeros(3)] * 3, *steps)
     with pytest.raises(ValueError, match="2-D float64 or float32"):
         kernels.moments(X[:, None], *[np.empty(3) for _ in range(6)])
     with pytest.raises(ValueError, match="wrong size"):
@@ -212,3 +233,118 @@ def test_one_outlying_ulp_among_many_equal_values_is_seen():
     exact_var = (2.0**-50) ** 2 * 600_000 / 600_001**2
     est = skscale.StandardScaler().fit(X)
     assert_allclose(est.var_, exact_var, rtol=1e-12)
+
+
+def transform_inputs():
+    rng = np.random.default_rng(7)
+    Y = rng.normal(size=(3_000, 6)) * 3.0
+    Y[0, -1], Y[-1, 0], Y[5, 1] = -0.0, 0.0, np.nan
+    Y[7, 2] = 5e-324
+    return {
+        "C": Y,
+        "Fortran": np.asfortranarray(Y),
+        "strided": Y[:, ::-1],
+        "one row": Y[:1].copy(),
+        "beyond the fitted range": Y * 1e3,
+    }
+
+
+TRANSFORM_INPUTS = transform_inputs()
+MAPPED = [
+    skscale.StandardScaler(),
+    skscale.StandardScaler(with_mean=False),
+    skscale.MinMaxScaler(),
+    skscale.MinMaxScaler(feature_range=(-3, 7), clip=True),
+    skscale.MinMaxScaler(feature_range=(-1e308, 1e308)),
+    skscale.MaxAbsScaler(),
+    skscale.MeanNormalizationScaler(),
+    RUNNING_STANDARDIZER,
+]
+
+
+def same_bits(a, b):
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+@pytest.mark.parametrize("copy", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("offset", [0.0, 100.0, 1e15])
+@pytest.mark.parametrize("estimator", MAPPED, ids=repr)
+def test_transforms_equal_the_numpy_path_bit_for_bit(
+    estimator, offset, dtype, copy, monkeypatch
+):
+    # The fused kernel computes the map in float64 in the same order, every
+    # operation rounded on its own: the same bits, -0.0, NaN, subnormals and
+    # the residual of a far mean included, forward and back, in place or not.
+    rng = np.random.default_rng(8)
+    X = (rng.normal(size=(2_000, 6)) * [1, 2, 3, 1e-3, 5, 1] + offset).astype(dtype)
+    X[3, 4] = np.nan
+    for features in (slice(None), slice(0, 1)):  # all, and one column
+        fitted = clone(estimator).fit(X[:, features])
+        for Y in TRANSFORM_INPUTS.values():
+            Y = Y[:, features].astype(dtype, order="K")
+            for method in (fitted.transform, fitted.inverse_transform):
+                fast = method(Y.copy(order="K"), copy=copy)
+                with monkeypatch.context() as patch:
+                    patch.setattr(_affine, "_kernels", None)
+                    slow = method(Y.copy(order="K"), copy=copy)
+                same_bits(fast, slow)
+
+
+@pytest.mark.parametrize("container", ["pandas", "polars"])
+@pytest.mark.parametrize("estimator", MAPPED, ids=repr)
+def test_frame_transforms_equal_the_numpy_path(estimator, container, monkeypatch):
+    # polars columns of float32 and float64 side by side: each read in its
+    # own dtype, written into the float64 output.
+    lib = pytest.importorskip(container)
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(5_000, 4)) + 50.0
+    columns = {
+        f"x{j}": X[:, j].astype(np.float32 if j % 2 else np.float64) for j in range(4)
+    }
+    frame = lib.DataFrame(columns)
+    fitted = clone(estimator).set_output(transform=container).fit(frame)
+    for method in (fitted.transform, fitted.inverse_transform):
+        fast = method(frame)
+        with monkeypatch.context() as patch:
+            patch.setattr(_affine, "_kernels", None)
+            slow = method(frame)
+        assert type(fast) is type(slow)
+        same_bits(fast.to_numpy(), slow.to_numpy())
+
+
+@pytest.mark.parametrize("layout", ["C", "Fortran"])
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+@pytest.mark.parametrize("estimator", MAPPED, ids=repr)
+def test_the_kernel_finds_infinity_as_the_numpy_path(
+    estimator, value, layout, monkeypatch
+):
+    # The check rides on the kernel's read of the input: the same error,
+    # naming the same feature, clipped or not; NaN passes.
+    X = np.random.default_rng(10).normal(size=(20_000, 5))
+    fitted = clone(estimator).fit(X)
+    Y = X.copy(order="F" if layout == "Fortran" else "C")
+    Y[12_345, 3] = value
+    Y[17, 1] = np.nan
+    errors = []
+    for kernel in (kernels, None):
+        monkeypatch.setattr(_affine, "_kernels", kernel)
+        with pytest.raises(ValueError, match="infinity") as error:
+            fitted.transform(Y)
+        errors.append(str(error.value))
+    assert errors[0] == errors[1]
+    assert "3" in errors[0] or "x3" in errors[0]
+
+
+def test_maps_in_half_units_stay_on_the_numpy_path():
+    X = np.array([[1.7e308], [-1.79e308], [1.6e308]])
+    fitted = skscale.StandardScaler().fit(X)
+    assert fitted._fitted_map().fused({X.dtype}, X.dtype) is None
+    assert fitted._fitted_map().fused({np.dtype(np.float16)}, X.dtype) is None
+    values = [Fraction(x) for x in X[:, 0]]
+    mean = sum(values) / 3
+    var = sum((x - mean) ** 2 for x in values) / 3
+    exact = -math.sqrt((values[1] - mean) ** 2 / var)  # below the mean
+    assert_allclose(fitted.transform(X)[1], [exact], rtol=1e-14)
