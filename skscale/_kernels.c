@@ -3,18 +3,20 @@
  *
  * NumPy reduces a block of rows once per statistic: the columns' minimum in
  * one pass, their maximum in another, the sum of the values' bits in a third.
- * extrema() takes them all in one pass over a C-ordered block. Every result is
- * exact (a minimum, a maximum, an integer sum modulo 2**64), so it equals
- * NumPy's whatever the order of the loop, and skscale._stats gives the same
+ * extrema() takes them all in one pass over a block. Every result is exact (a
+ * minimum, a maximum, an integer sum modulo 2**64), so it equals NumPy's
+ * whatever the order of the loop, and skscale._stats gives the same
  * statistics without this module (its pure-NumPy path). moments() takes the
  * sums of the deviations from a pivot and of their squares in one pass, where
  * NumPy writes the deviations out and reads them twice; its sums are rounded
- * as NumPy's are (a few hundred terms added in sequence at most), not bit
- * for bit the same. affine() applies a fitted map with NumPy's operations in
- * NumPy's order, so its output is the NumPy path's bit for bit. The loops run
- * without the GIL, so the thread pool's blocks run in parallel; on x86-64
- * each is built three times, for AVX-512, AVX2 and the baseline, and the
- * machine picks at load time.
+ * as NumPy's are (a few hundred terms added in sequence at most), not bit for
+ * bit the same. Both read a C-ordered block row by row and a column-major one
+ * (a Fortran-ordered array's tile, a frame's column) a column at a time, in
+ * lanes. affine() applies a fitted map with NumPy's operations in NumPy's
+ * order, so its output is the NumPy path's bit for bit. The loops run without
+ * the GIL, so the thread pool's blocks run in parallel; on x86-64 each is
+ * built three times, for AVX-512, AVX2 and the baseline, and the machine
+ * picks at load time.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -34,11 +36,13 @@
  * with NaN is false); `flags[j]` accumulates x * 0, which is NaN from the
  * first NaN or infinity of column j on, so that the caller knows the
  * extrema are those of finite values only where the flag is still 0. */
-#define EXTREMA_BODY(NAME, T, U)                                                 \
+#define EXTREMA_SIGNATURE(NAME, T)                                               \
     SKSCALE_CLONES static void NAME(                                             \
         const char *base, Py_ssize_t n, Py_ssize_t p, Py_ssize_t stride,         \
         T *restrict lo, T *restrict hi, T *restrict flags,                       \
-        uint64_t *restrict sums)                                                 \
+        uint64_t *restrict sums)
+#define EXTREMA_BODY(NAME, T, U)                                                 \
+    EXTREMA_SIGNATURE(NAME, T)                                                   \
     {                                                                            \
         const T *first = (const T *)base;                                        \
         for (Py_ssize_t j = 0; j < p; j++) {                                     \
@@ -109,6 +113,138 @@ EXTREMA_BODY(extrema_float, float, uint32_t)
 
 MOMENTS_BODY(moments_double, double)
 MOMENTS_BODY(moments_float, float)
+
+/* The same statistics of a column-major block: p columns of n contiguous
+ * values, `stride` bytes apart (a Fortran-ordered block, a frame's column).
+ * Each column is read in LANES interleaved lanes, each with its own running
+ * results, which the compiler keeps in vector registers; the lanes are
+ * combined at the end of the column (exact for the extrema and the bit
+ * sums). */
+#define LANES 16
+
+#define EXTREMA_LINES(NAME, T, U)                                                \
+    EXTREMA_SIGNATURE(NAME, T)                                                   \
+    {                                                                            \
+        for (Py_ssize_t j = 0; j < p; j++) {                                     \
+            const T *restrict x = (const T *)(base + j * stride);                \
+            const U *restrict b = (const U *)(base + j * stride);                \
+            T l[LANES], h[LANES], f[LANES];                                      \
+            uint64_t u[LANES];                                                   \
+            for (int k = 0; k < LANES; k++) {                                    \
+                l[k] = h[k] = x[0];                                              \
+                f[k] = 0;                                                        \
+                u[k] = 0;                                                        \
+            }                                                                    \
+            Py_ssize_t i = 0;                                                    \
+            for (; i + LANES <= n; i += LANES) {                                 \
+                for (int k = 0; k < LANES; k++) {                                \
+                    T v = x[i + k];                                              \
+                    l[k] = v < l[k] ? v : l[k];                                  \
+                    h[k] = v > h[k] ? v : h[k];                                  \
+                    f[k] += v * (T)0;                                            \
+                    u[k] += (uint64_t)b[i + k];                                  \
+                }                                                                \
+            }                                                                    \
+            for (; i < n; i++) {                                                 \
+                T v = x[i];                                                      \
+                l[0] = v < l[0] ? v : l[0];                                      \
+                h[0] = v > h[0] ? v : h[0];                                      \
+                f[0] += v * (T)0;                                                \
+                u[0] += (uint64_t)b[i];                                          \
+            }                                                                    \
+            for (int k = 1; k < LANES; k++) {                                    \
+                l[0] = l[k] < l[0] ? l[k] : l[0];                                \
+                h[0] = h[k] > h[0] ? h[k] : h[0];                                \
+                f[0] += f[k];                                                    \
+                u[0] += u[k];                                                    \
+            }                                                                    \
+            lo[j] = l[0];                                                        \
+            hi[j] = h[0];                                                        \
+            flags[j] = f[0];                                                     \
+            if (sums) {                                                          \
+                sums[j] = u[0];                                                  \
+            }                                                                    \
+        }                                                                        \
+    }
+
+EXTREMA_LINES(extrema_lines_double, double, uint64_t)
+EXTREMA_LINES(extrema_lines_float, float, uint32_t)
+
+/* Explicit vectors of 8 doubles (GCC and clang vector extensions): the
+ * compiler fails to keep per-lane arrays of sums in registers across the
+ * loop. Two vectors of sums run side by side, so that 16 lanes add in
+ * parallel. Each lane adds at most CHUNK deviations before its sum joins the
+ * column's, as in MOMENTS_BODY. */
+typedef double vdouble __attribute__((vector_size(64)));
+typedef float vfloat __attribute__((vector_size(32)));
+
+/* Macros rather than functions: a function returning a 64-byte vector
+ * would change its ABI between the clones. */
+#define LOAD_DOUBLE(v, ptr) memcpy(&(v), (ptr), sizeof(v))
+#define LOAD_FLOAT(v, ptr)                                                       \
+    do {                                                                         \
+        vfloat narrow_;                                                          \
+        memcpy(&narrow_, (ptr), sizeof narrow_);                                 \
+        (v) = __builtin_convertvector(narrow_, vdouble);                         \
+    } while (0)
+
+#define MOMENTS_LINES(NAME, T, LOAD)                                             \
+    SKSCALE_CLONES static void NAME(                                             \
+        const char *base, Py_ssize_t n, Py_ssize_t p, Py_ssize_t stride,         \
+        const double *restrict pivot, double *restrict s1,                       \
+        double *restrict s2, double *restrict flags)                             \
+    {                                                                            \
+        for (Py_ssize_t j = 0; j < p; j++) {                                     \
+            const T *restrict x = (const T *)(base + j * stride);                \
+            const double c = pivot[j];                                           \
+            const vdouble cv = (vdouble){0} + c, zero = {0};                     \
+            vdouble f = zero;                                                    \
+            double t1 = 0.0, t2 = 0.0;                                           \
+            const Py_ssize_t full = n - n % 16;                                  \
+            for (Py_ssize_t start = 0; start < full; start += CHUNK * 16) {      \
+                const Py_ssize_t stop =                                          \
+                    full - start < CHUNK * 16 ? full : start + CHUNK * 16;       \
+                vdouble a1 = zero, a2 = zero, b1 = zero, b2 = zero;              \
+                for (Py_ssize_t i = start; i < stop; i += 16) {                  \
+                    vdouble d, e;                                                \
+                    LOAD(d, x + i);                                              \
+                    LOAD(e, x + i + 8);                                          \
+                    d -= cv;                                                     \
+                    e -= cv;                                                     \
+                    a1 += d;                                                     \
+                    a2 += d * d;                                                 \
+                    b1 += e;                                                     \
+                    b2 += e * e;                                                 \
+                    f += d * zero;                                               \
+                    f += e * zero;                                               \
+                }                                                                \
+                for (int k = 0; k < 8; k++) {                                    \
+                    t1 += a1[k];                                                 \
+                    t2 += a2[k];                                                 \
+                }                                                                \
+                for (int k = 0; k < 8; k++) {                                    \
+                    t1 += b1[k];                                                 \
+                    t2 += b2[k];                                                 \
+                }                                                                \
+            }                                                                    \
+            double g = 0.0;                                                      \
+            for (int k = 0; k < 8; k++) {                                        \
+                g += f[k];                                                       \
+            }                                                                    \
+            for (Py_ssize_t i = full; i < n; i++) {                              \
+                double d = (double)x[i] - c;                                     \
+                t1 += d;                                                         \
+                t2 += d * d;                                                     \
+                g += d * 0.0;                                                    \
+            }                                                                    \
+            s1[j] = t1;                                                          \
+            s2[j] = t2;                                                          \
+            flags[j] = g;                                                        \
+        }                                                                        \
+    }
+
+MOMENTS_LINES(moments_lines_double, double, LOAD_DOUBLE)
+MOMENTS_LINES(moments_lines_float, float, LOAD_FLOAT)
 
 /* The fitted map of a column scaler, one pass over a block (see affine()).
  * Lines are `ss` (source) and `ds` (destination) bytes apart, each of m
@@ -238,10 +374,12 @@ get_vector(PyObject *obj, Py_buffer *view, Py_ssize_t length, Py_ssize_t itemsiz
 
 /* A 2-D float64 or float32 buffer whose rows hold contiguous values (a row
  * of one value is contiguous), read with `flags`. `whole` (the reductions)
- * asks for at least one row and non-overlapping rows as well. Returns the
- * itemsize (8 or 4), or 0 with an exception set. */
+ * asks for at least one row and for rows that do not overlap, or for
+ * columns that do not overlap, each of contiguous values; `*columns` then
+ * says which (1 for columns). Returns the itemsize (8 or 4), or 0 with an
+ * exception set. */
 static Py_ssize_t
-get_rows(PyObject *obj, Py_buffer *block, int flags, int whole)
+get_rows(PyObject *obj, Py_buffer *block, int flags, int whole, int *columns)
 {
     if (PyObject_GetBuffer(obj, block, flags) < 0) {
         return 0;
@@ -254,8 +392,12 @@ get_rows(PyObject *obj, Py_buffer *block, int flags, int whole)
     Py_ssize_t itemsize = is_double ? 8 : 4;
     int ok = block->ndim == 2 && (is_double || strcmp(format, "f") == 0);
     if (ok && whole) {
-        ok = block->shape[0] >= 1 && block->strides[1] == itemsize &&
-             block->strides[0] >= block->shape[1] * itemsize;
+        Py_ssize_t n = block->shape[0], p = block->shape[1];
+        const Py_ssize_t *st = block->strides;
+        /* A single column is read as a column, a single row as a row. */
+        *columns = st[0] == itemsize && (p == 1 || st[1] >= n * itemsize) &&
+                   !(n == 1 && p > 1);
+        ok = n >= 1 && (*columns || (st[1] == itemsize && st[0] >= p * itemsize));
     }
     else if (ok) {
         ok = block->shape[1] <= 1 || block->strides[1] == itemsize;
@@ -263,7 +405,7 @@ get_rows(PyObject *obj, Py_buffer *block, int flags, int whole)
     if (!ok) {
         PyErr_SetString(PyExc_ValueError,
                         whole ? "expected a 2-D float64 or float32 block of at "
-                                "least one row, its rows contiguous"
+                                "least one row, its rows or columns contiguous"
                               : "expected a 2-D float64 or float32 block, its "
                                 "rows contiguous");
         PyBuffer_Release(block);
@@ -272,11 +414,11 @@ get_rows(PyObject *obj, Py_buffer *block, int flags, int whole)
     return itemsize;
 }
 
-/* A block for the reductions. */
+/* A block for the reductions; `*columns` says it is read column by column. */
 static Py_ssize_t
-get_block(PyObject *obj, Py_buffer *block)
+get_block(PyObject *obj, Py_buffer *block, int *columns)
 {
-    return get_rows(obj, block, PyBUF_RECORDS_RO, 1);
+    return get_rows(obj, block, PyBUF_RECORDS_RO, 1, columns);
 }
 
 static PyObject *
@@ -288,7 +430,8 @@ extrema(PyObject *Py_UNUSED(module), PyObject *args)
         return NULL;
     }
     Py_buffer block;
-    Py_ssize_t itemsize = get_block(block_obj, &block);
+    int columns = 0;
+    Py_ssize_t itemsize = get_block(block_obj, &block, &columns);
     if (!itemsize) {
         return NULL;
     }
@@ -306,7 +449,15 @@ extrema(PyObject *Py_UNUSED(module), PyObject *args)
     if (got == wanted) {
         uint64_t *sums = wanted == 4 ? (uint64_t *)views[3].buf : NULL;
         Py_BEGIN_ALLOW_THREADS
-        if (is_double) {
+        if (columns && is_double) {
+            extrema_lines_double(block.buf, n, p, block.strides[1], views[0].buf,
+                                 views[1].buf, views[2].buf, sums);
+        }
+        else if (columns) {
+            extrema_lines_float(block.buf, n, p, block.strides[1], views[0].buf,
+                                views[1].buf, views[2].buf, sums);
+        }
+        else if (is_double) {
             extrema_double(block.buf, n, p, block.strides[0], views[0].buf,
                            views[1].buf, views[2].buf, sums);
         }
@@ -335,7 +486,8 @@ moments(PyObject *Py_UNUSED(module), PyObject *args)
         return NULL;
     }
     Py_buffer block;
-    Py_ssize_t itemsize = get_block(block_obj, &block);
+    int columns = 0;
+    Py_ssize_t itemsize = get_block(block_obj, &block, &columns);
     if (!itemsize) {
         return NULL;
     }
@@ -349,7 +501,15 @@ moments(PyObject *Py_UNUSED(module), PyObject *args)
     }
     if (got == 6) {
         Py_BEGIN_ALLOW_THREADS
-        if (itemsize == 8) {
+        if (columns && itemsize == 8) {
+            moments_lines_double(block.buf, n, p, block.strides[1], views[0].buf,
+                                 views[1].buf, views[2].buf, views[3].buf);
+        }
+        else if (columns) {
+            moments_lines_float(block.buf, n, p, block.strides[1], views[0].buf,
+                                views[1].buf, views[2].buf, views[3].buf);
+        }
+        else if (itemsize == 8) {
             moments_double(block.buf, n, p, block.strides[0], views[0].buf,
                            views[1].buf, views[2].buf, views[3].buf, views[4].buf,
                            views[5].buf);
@@ -383,11 +543,11 @@ affine(PyObject *Py_UNUSED(module), PyObject *args)
         return NULL;
     }
     Py_buffer src, dst, views[3];
-    Py_ssize_t in_size = get_rows(src_obj, &src, PyBUF_RECORDS_RO, 0);
+    Py_ssize_t in_size = get_rows(src_obj, &src, PyBUF_RECORDS_RO, 0, NULL);
     if (!in_size) {
         return NULL;
     }
-    Py_ssize_t out_size = get_rows(dst_obj, &dst, PyBUF_RECORDS, 0);
+    Py_ssize_t out_size = get_rows(dst_obj, &dst, PyBUF_RECORDS, 0, NULL);
     if (!out_size) {
         PyBuffer_Release(&src);
         return NULL;
@@ -438,16 +598,18 @@ static PyMethodDef methods[] = {
      "per_line. Returns whether every value of src is finite."},
     {"moments", moments, METH_VARARGS,
      "moments(block, pivot, s1, s2, flags, c1, c2)\n\n"
-     "In one pass over a 2-D float64 or float32 block whose rows are\n"
-     "contiguous, write the sum of each column's deviations from pivot (in\n"
+     "In one pass over a 2-D float64 or float32 block whose rows (or\n"
+     "columns) are contiguous, write the sum of each column's deviations\n"
+     "from pivot (in\n"
      "float64) into s1 and the sum of their squares into s2, a chunk of 128\n"
      "rows at a time, and into flags the sum of the deviations times 0 (NaN\n"
      "where a deviation is NaN or infinite). c1 and c2 are scratch; every\n"
      "vector is float64, one value per column."},
     {"extrema", extrema, METH_VARARGS,
      "extrema(block, low, high, flags, sums)\n\n"
-     "In one pass over a 2-D float64 or float32 block whose rows are\n"
-     "contiguous, write each column's minimum and maximum of its finite\n"
+     "In one pass over a 2-D float64 or float32 block whose rows (or\n"
+     "columns) are contiguous, write each column's minimum and maximum of its\n"
+     "finite\n"
      "values into low and high and the sum of its values times 0 into flags\n"
      "(vectors of the block's dtype: a flag is NaN where the column holds a\n"
      "NaN or an infinity, 0 elsewhere), and, unless sums is None, the sum\n"

@@ -671,10 +671,15 @@ def _plain_stats(X, moments, extrema=True):
                 # The mean of the deviations from the block's first row:
                 # exact whatever the mean's magnitude against the spread.
                 pivot = X[0].astype(np.float64)
-                order = "F" if column_major(X) else "C"
-                dev = scratch("deviations", X.shape, order=order)
-                _subtract_columns(X, pivot, out=dev)
-                mean, residual = two_sum(pivot, _reduce_columns(np.add, dev) / n)
+                fused = _fused_moments(X, pivot)
+                if fused is not None:
+                    mean, residual = fused[:2]
+                else:
+                    order = "F" if column_major(X) else "C"
+                    dev = scratch("deviations", X.shape, order=order)
+                    _subtract_columns(X, pivot, out=dev)
+                    offset = _reduce_columns(np.add, dev) / n
+                    mean, residual = two_sum(pivot, offset)
             return FeatureStats(
                 n,
                 count,
@@ -717,13 +722,10 @@ def _fused_extrema(X, bit_sums=False):
     Returns ``(low, high, sums)`` (float64 extrema; ``sums`` the uint64 sums
     modulo 2**64 of the values' bits with ``bit_sums``, else None) from the
     compiled kernel; False when a column holds a NaN or an infinity; None when
-    the kernel is absent or does not take X (not float64 or float32, rows not
-    contiguous), for the caller's NumPy reductions, which give the same
-    values.
+    the kernel is absent or does not take X (see :func:`_kernel_takes`), for
+    the caller's NumPy reductions, which give the same values.
     """
-    if _kernels is None or X.dtype not in _FUSED or X.strides[1] != X.itemsize:
-        return None
-    if X.strides[0] < X.shape[1] * X.itemsize or not X.shape[0]:
+    if not _kernel_takes(X):
         return None
     p = X.shape[1]
     low, high, flags = (np.empty(p, dtype=X.dtype) for _ in range(3))
@@ -737,6 +739,19 @@ def _fused_extrema(X, bit_sums=False):
 _FUSED = (np.dtype(np.float64), np.dtype(np.float32))
 
 
+def _kernel_takes(X):
+    """Whether the compiled reductions take X: a float64 or float32 block of
+    at least one row whose rows (a C-ordered block) or columns (a
+    Fortran-ordered block, a frame's column) hold contiguous values and do not
+    overlap.
+    """
+    if _kernels is None or X.dtype not in _FUSED or not X.shape[0]:
+        return False
+    (n, p), (across, along), size = X.shape, X.strides, X.itemsize
+    columns = across == size and (p == 1 or along >= n * size) and (n > 1 or p == 1)
+    return columns or (along == size and across >= p * size)
+
+
 def _fused_moments(X, center):
     """:func:`_shifted_moments` of a block in one pass, from the compiled kernel.
 
@@ -746,9 +761,7 @@ def _fused_moments(X, center):
     (its center lies far from it) or holds a NaN, an infinity or an overflow:
     the caller then takes NumPy's passes, which handle every case.
     """
-    if _kernels is None or X.dtype not in _FUSED or X.strides[1] != X.itemsize:
-        return None
-    if X.strides[0] < X.shape[1] * X.itemsize or not X.shape[0]:
+    if not _kernel_takes(X):
         return None
     n, p = X.shape
     s1, s2, flags, c1, c2 = (np.empty(p) for _ in range(5))
@@ -781,8 +794,9 @@ def _binade_mean(X, low, high, bit_sums=None):
     (from :func:`_fused_extrema`), which save the pass that sums them.
     Returns ``(mean, residual)``, or None when a column is not within one
     binade or lies below ``2**nmant`` of the smallest normal number (it
-    straddles a power of two, or holds zero or tiny values): the caller then
-    takes the deviations.
+    straddles a power of two, or holds zero or tiny values), or when the
+    kernel's ``bit_sums`` cover too many rows to be read back exactly (a long
+    column): the caller then takes the deviations.
     """
     n, p = X.shape
     kind = _BINADES.get(X.dtype)
@@ -805,6 +819,11 @@ def _binade_mean(X, low, high, bit_sums=None):
     if n > 2 ** (62 - int(nmant)):
         reach = int(np.abs((high_bits - pivot_bits).view(stype)).max()) + 1
         group = min(n, (2**63 - 1) // reach)
+        if group < n and bit_sums is not None:
+            # The kernel's sums cover the whole block, too many rows to be
+            # read back exactly: its fused deviations take one pass, where
+            # the groups would take one small reduction each.
+            return None
     pivot_bits = pivot_bits.astype(np.uint64)
     bits = X.view(utype)
 
