@@ -376,6 +376,36 @@ class AffineMap:
         values *= self.scale[columns]
 
 
+def scale_rows(src, dst, center, residual, scale):
+    """``dst = ((src - center) - residual) / scale``, one value of each per row.
+
+    ``center`` None for ``src / scale``. In one compiled pass where the kernel
+    takes the blocks (float64 or float32, both with contiguous rows or both
+    with contiguous columns), else in NumPy's steps; the same bits either way.
+    """
+    fused = _kernels is not None and src.dtype in _FUSED and dst.dtype in _FUSED
+    # A line per row where rows are contiguous; else, where columns are, the
+    # transposes, whose values within a line are the rows.
+    per_line = fused and _lines(src) and _lines(dst)
+    if per_line or (fused and _lines(src.T) and _lines(dst.T)):
+        centered = center is not None
+        if not centered:
+            center = residual = np.zeros(src.shape[0])
+        center = np.ascontiguousarray(center)
+        steps = (1.0, -0.0, -np.inf, np.inf, False, per_line, centered, False)
+        if not per_line:
+            src, dst = src.T, dst.T
+        _kernels.affine(src, dst, center, residual, scale, *steps)
+        return
+    with np.errstate(all="ignore"):
+        if center is None:
+            np.divide(src, scale[:, np.newaxis], out=dst)
+            return
+        np.subtract(src, center[:, np.newaxis], out=dst)
+        dst -= residual[:, np.newaxis]
+        dst /= scale[:, np.newaxis]
+
+
 def _lines(block):
     """Whether each row of a 2-D block holds contiguous values."""
     return block.shape[1] <= 1 or block.strides[1] == block.itemsize

@@ -3,11 +3,11 @@
 import numpy as np
 from scipy import sparse
 
-from ._affine import residual_matters
+from ._affine import residual_matters, scale_rows
 from ._array_api import map_rows
 from ._parallel import scratch
 from ._row_normalizer import _RowNormalizer
-from ._stats import FeatureStats, row_deviation_moments
+from ._stats import FeatureStats, fused_row_moments, row_deviation_moments
 from ._transform_driver import transform_dense
 from ._validation import (
     check_bool,
@@ -160,16 +160,8 @@ class LayerNormalizer(_RowNormalizer):
             # float64 blocks are computed in the output itself; narrower ones
             # in a float64 copy, cast once.
             wide = dst.dtype == np.float64
-            if wide and src.shape[1]:
-                # The deviations go to a C-ordered block of their own when the
-                # output is the input (they must not overwrite it) or is not
-                # C-ordered (row sums in one order: the same bits either way).
-                own = np.may_share_memory(src, dst) or not dst.flags.c_contiguous
-                out = scratch("layer_rows", src.shape) if own else dst
-                if self._deviation_rows(src, out):
-                    if own:
-                        dst[...] = out
-                    return
+            if wide and src.shape[1] and self._deviation_rows(src, dst):
+                return
             center, residual, scale = self._row_map(src)
             rows = dst if wide else scratch("layer_rows", src.shape)
             with np.errstate(all="ignore"):
@@ -229,19 +221,34 @@ class LayerNormalizer(_RowNormalizer):
         return tags
 
     def _deviation_rows(self, src, dst):
-        """Standardize the float64 rows of ``src`` into ``dst`` in five passes.
+        """Standardize the float64 rows of ``src`` into ``dst`` from their deviations.
 
-        The moments come from :func:`skscale._stats.row_deviation_moments`,
-        which leaves each row's deviations from its first entry in ``dst``;
-        the rows where they are not exact to rounding are done again from the
-        statistics of the core (:meth:`_row_map`). Returns False when no row
-        was done.
+        The moments of each row's deviations from its first entry come from
+        :func:`skscale._stats.fused_row_moments` (one pass, the compiled
+        kernel, which then writes ``dst`` in a second) or else
+        :func:`skscale._stats.row_deviation_moments` (which leaves the
+        deviations in a C-ordered block, then taken to the output: five
+        passes); the rows where they are not exact to rounding are done again
+        from the statistics of the core (:meth:`_row_map`). Returns False when
+        no row was done.
         """
         # Row sums in one order whatever the layout: the same bits for a
         # Fortran-ordered block as for a C-ordered one.
+        rows = src
         if not src.flags.c_contiguous:
-            src = _copy_into(scratch("layer_copy", src.shape), src)
-        offset, std0, exact = row_deviation_moments(src, dst)
+            rows = _copy_into(scratch("layer_copy", src.shape), src)
+        # Rows redone from the input must not have been overwritten.
+        shares = rows is src and np.may_share_memory(src, dst)
+        fused = fused_row_moments(rows)
+        if fused is not None:
+            out = scratch("layer_rows", src.shape) if shares else dst
+            offset, std0, exact = fused
+        else:
+            # The deviations go to a C-ordered block of their own when the
+            # output is the input or is not C-ordered.
+            own = np.may_share_memory(src, dst) or not dst.flags.c_contiguous
+            out = scratch("layer_rows", src.shape) if own else dst
+            offset, std0, exact = row_deviation_moments(rows, out)
         if not exact.any():
             return False
         p, ddof = src.shape[1], float(self.ddof)
@@ -249,18 +256,25 @@ class LayerNormalizer(_RowNormalizer):
             # At most ddof entries: too few to estimate a variance (0).
             std = std0 * np.sqrt(p / (p - ddof)) if p > ddof else 0.0 * std0
             scale = self._divisors(std)
-            if self.with_mean:
-                dst -= offset[:, np.newaxis]
-                dst /= scale[:, np.newaxis]
+            if fused is not None:
+                # (x - first) - offset, then / scale: the steps below, in one
+                # pass, from the input in its own layout.
+                center = rows[:, 0] if self.with_mean else None
+                scale_rows(src, out, center, offset, scale)
+            elif self.with_mean:
+                out -= offset[:, np.newaxis]
+                out /= scale[:, np.newaxis]
             else:
-                np.divide(src, scale[:, np.newaxis], out=dst)
+                np.divide(rows, scale[:, np.newaxis], out=out)
         if not exact.all():
             redo = np.flatnonzero(~exact)
-            rows = src[redo]
-            center, residual, scale = self._row_map(rows)
+            some = rows[redo]
+            center, residual, scale = self._row_map(some)
             with np.errstate(all="ignore"):
-                out = (rows - center[:, np.newaxis]) - residual[:, np.newaxis]
-                dst[redo] = out / scale[:, np.newaxis]
+                done = (some - center[:, np.newaxis]) - residual[:, np.newaxis]
+                out[redo] = done / scale[:, np.newaxis]
+        if out is not dst:
+            dst[...] = out
         return True
 
     def _row_map(self, block):

@@ -941,6 +941,39 @@ def row_deviation_moments(X, out):
     return offset, np.sqrt(var), exact
 
 
+def fused_row_moments(X):
+    """:func:`row_deviation_moments` in one pass, from the compiled kernel.
+
+    The same ``(offset, std0, exact)`` of each row of a C-ordered float64
+    block, its sums rounded as NumPy rounds them (not bit for bit the same),
+    without writing the deviations anywhere. None without the kernel.
+    """
+    if _kernels is None or not X.shape[0]:
+        return None
+    rows = X.T  # each row of X is a contiguous column of its transpose
+    if not _kernel_takes(rows):
+        return None
+    n, p = X.shape
+    first = np.ascontiguousarray(X[:, 0])
+    s1, s2, flags, c1, c2 = (np.empty(n) for _ in range(5))
+    _kernels.moments(rows, first, s1, s2, flags, c1, c2)
+    with np.errstate(all="ignore"):
+        offset = s1 / p
+        var = np.maximum(s2 / p - offset * offset, 0.0)
+        exact = (
+            np.isfinite(s2)
+            & (flags == 0.0)
+            & (offset * offset <= _RECENTER * var)
+            & (s2 > 2.0**-900)
+        )
+        # A zero sum of squares is a constant row only if every entry equals
+        # the first (not squares that underflowed).
+        zero = np.flatnonzero(s2 == 0.0)
+        if zero.size:
+            exact[zero] = np.all(X[zero] == X[zero, :1], axis=1)
+    return offset, np.sqrt(var), exact
+
+
 def _deviation_stats(X):
     """Mean and std0 of a block without its extrema: two passes fewer.
 

@@ -397,3 +397,50 @@ def test_maps_in_half_units_stay_on_the_numpy_path():
     var = sum((x - mean) ** 2 for x in values) / 3
     exact = -math.sqrt((values[1] - mean) ** 2 / var)  # below the mean
     assert_allclose(fitted.transform(X)[1], [exact], rtol=1e-14)
+
+
+LAYER_OPTIONS = [{}, {"with_mean": False}, {"ddof": 1, "eps": 1e-5}]
+
+
+@pytest.mark.parametrize("options", LAYER_OPTIONS, ids=repr)
+@pytest.mark.parametrize("offset", [0.0, 1e9, 1e15])
+def test_layer_normalizer_agrees_with_the_numpy_path(offset, options, monkeypatch):
+    # The fused row moments are rounded differently from NumPy's row sums:
+    # the outputs agree to a few eps; a Fortran-ordered block, a frame and an
+    # in-place call give the C-ordered result bit for bit; rows with NaN, a
+    # constant row and rows of huge values take the core's path either way.
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(3_000, 37)) * rng.uniform(0.1, 10, size=(3_000, 1))
+    X += offset
+    X[5, 0], X[6, 3], X[7] = np.nan, 1e300, 3.0
+    X[8] = [-1e308, 1e308] * 18 + [0.0]
+    estimator = skscale.LayerNormalizer(**options)
+    fast = estimator.transform(X)
+    same_bits(estimator.transform(np.asfortranarray(X)), fast)
+    same_bits(estimator.transform(X.copy(), copy=False), fast)
+    same_bits(estimator.transform(np.asfortranarray(X), copy=False), fast)
+    with monkeypatch.context() as patch:
+        patch.setattr(_stats, "_kernels", None)
+        patch.setattr(_affine, "_kernels", None)
+        slow = estimator.transform(X)
+    assert_array_equal(np.isnan(fast), np.isnan(slow))
+    eps = np.finfo(np.float64).eps
+    gap = np.abs(fast - slow)
+    assert np.nanmax(gap / (1.0 + np.abs(slow))) <= 64 * eps
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e9, -3e12, 1e15])
+def test_layer_normalizer_kernel_rows_are_exact(offset):
+    # Against exact rational arithmetic of the stored values.
+    rng = np.random.default_rng(12)
+    X = offset + rng.normal(size=(600, 40)) * rng.uniform(0.5, 5, size=(600, 1))
+    out = skscale.LayerNormalizer().transform(X)
+    eps = np.finfo(np.float64).eps
+    for i in range(0, 600, 59):
+        values = [Fraction(x) for x in X[i]]
+        mean = sum(values) / len(values)
+        var = sum((v - mean) ** 2 for v in values) / len(values)
+        for j, value in enumerate(values):
+            ratio = (value - mean) ** 2 / var
+            exact = math.copysign(math.sqrt(ratio), value - mean)
+            assert abs(out[i, j] - exact) <= 16 * eps * (1.0 + abs(exact))
