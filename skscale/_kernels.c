@@ -421,59 +421,80 @@ get_block(PyObject *obj, Py_buffer *block, int *columns)
     return get_rows(obj, block, PyBUF_RECORDS_RO, 1, columns);
 }
 
+/* A reduction's arguments: its block and the vectors it writes, one value
+ * per column each. */
+typedef struct {
+    Py_buffer block, views[6];
+    Py_ssize_t itemsize, n, p, stride; /* stride: between rows, or columns */
+    int columns, count;
+} Reduction;
+
+static void
+close_reduction(Reduction *r)
+{
+    for (int k = 0; k < r->count; k++) {
+        PyBuffer_Release(&r->views[k]);
+    }
+    PyBuffer_Release(&r->block);
+}
+
+/* Takes the block and `count` vectors of sizes[k]-byte items (0: the
+ * block's itemsize). Returns 0, or -1 with an exception set and nothing
+ * held. */
+static int
+open_reduction(Reduction *r, PyObject *block_obj, PyObject *const *vectors,
+               int count, const Py_ssize_t *sizes)
+{
+    r->count = 0;
+    r->itemsize = get_block(block_obj, &r->block, &r->columns);
+    if (!r->itemsize) {
+        return -1;
+    }
+    r->n = r->block.shape[0];
+    r->p = r->block.shape[1];
+    r->stride = r->block.strides[r->columns ? 1 : 0];
+    for (; r->count < count; r->count++) {
+        Py_ssize_t size = sizes[r->count] ? sizes[r->count] : r->itemsize;
+        if (get_vector(vectors[r->count], &r->views[r->count], r->p, size) < 0) {
+            close_reduction(r);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *
 extrema(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *block_obj, *low_obj, *high_obj, *flags_obj, *sums_obj;
-    if (!PyArg_ParseTuple(args, "OOOOO", &block_obj, &low_obj, &high_obj,
-                          &flags_obj, &sums_obj)) {
+    PyObject *block_obj, *vectors[4];
+    if (!PyArg_ParseTuple(args, "OOOOO", &block_obj, &vectors[0], &vectors[1],
+                          &vectors[2], &vectors[3])) {
         return NULL;
     }
-    Py_buffer block;
-    int columns = 0;
-    Py_ssize_t itemsize = get_block(block_obj, &block, &columns);
-    if (!itemsize) {
+    static const Py_ssize_t sizes[4] = {0, 0, 0, 8};
+    int wanted = vectors[3] == Py_None ? 3 : 4;
+    Reduction r;
+    if (open_reduction(&r, block_obj, vectors, wanted, sizes) < 0) {
         return NULL;
     }
-    int is_double = itemsize == 8;
-    Py_ssize_t n = block.shape[0], p = block.shape[1];
-    Py_buffer views[4];
-    PyObject *vectors[4] = {low_obj, high_obj, flags_obj, sums_obj};
-    int wanted = sums_obj == Py_None ? 3 : 4, got = 0;
-    for (; got < wanted; got++) {
-        Py_ssize_t size = got == 3 ? 8 : itemsize;
-        if (get_vector(vectors[got], &views[got], p, size) < 0) {
-            break;
-        }
+    void *lo = r.views[0].buf, *hi = r.views[1].buf, *flags = r.views[2].buf;
+    uint64_t *sums = wanted == 4 ? (uint64_t *)r.views[3].buf : NULL;
+    const char *base = r.block.buf;
+    Py_BEGIN_ALLOW_THREADS
+    if (r.columns && r.itemsize == 8) {
+        extrema_lines_double(base, r.n, r.p, r.stride, lo, hi, flags, sums);
     }
-    if (got == wanted) {
-        uint64_t *sums = wanted == 4 ? (uint64_t *)views[3].buf : NULL;
-        Py_BEGIN_ALLOW_THREADS
-        if (columns && is_double) {
-            extrema_lines_double(block.buf, n, p, block.strides[1], views[0].buf,
-                                 views[1].buf, views[2].buf, sums);
-        }
-        else if (columns) {
-            extrema_lines_float(block.buf, n, p, block.strides[1], views[0].buf,
-                                views[1].buf, views[2].buf, sums);
-        }
-        else if (is_double) {
-            extrema_double(block.buf, n, p, block.strides[0], views[0].buf,
-                           views[1].buf, views[2].buf, sums);
-        }
-        else {
-            extrema_float(block.buf, n, p, block.strides[0], views[0].buf,
-                          views[1].buf, views[2].buf, sums);
-        }
-        Py_END_ALLOW_THREADS
+    else if (r.columns) {
+        extrema_lines_float(base, r.n, r.p, r.stride, lo, hi, flags, sums);
     }
-    for (int k = 0; k < got; k++) {
-        PyBuffer_Release(&views[k]);
+    else if (r.itemsize == 8) {
+        extrema_double(base, r.n, r.p, r.stride, lo, hi, flags, sums);
     }
-    PyBuffer_Release(&block);
-    if (got < wanted) {
-        return NULL;
+    else {
+        extrema_float(base, r.n, r.p, r.stride, lo, hi, flags, sums);
     }
+    Py_END_ALLOW_THREADS
+    close_reduction(&r);
     Py_RETURN_NONE;
 }
 
@@ -485,49 +506,33 @@ moments(PyObject *Py_UNUSED(module), PyObject *args)
                           &vectors[2], &vectors[3], &vectors[4], &vectors[5])) {
         return NULL;
     }
-    Py_buffer block;
-    int columns = 0;
-    Py_ssize_t itemsize = get_block(block_obj, &block, &columns);
-    if (!itemsize) {
+    static const Py_ssize_t sizes[6] = {8, 8, 8, 8, 8, 8};
+    Reduction r;
+    if (open_reduction(&r, block_obj, vectors, 6, sizes) < 0) {
         return NULL;
     }
-    Py_ssize_t n = block.shape[0], p = block.shape[1];
-    Py_buffer views[6];
-    int got = 0;
-    for (; got < 6; got++) {
-        if (get_vector(vectors[got], &views[got], p, 8) < 0) {
-            break;
-        }
+    double *v[6];
+    for (int k = 0; k < 6; k++) {
+        v[k] = r.views[k].buf;
     }
-    if (got == 6) {
-        Py_BEGIN_ALLOW_THREADS
-        if (columns && itemsize == 8) {
-            moments_lines_double(block.buf, n, p, block.strides[1], views[0].buf,
-                                 views[1].buf, views[2].buf, views[3].buf);
-        }
-        else if (columns) {
-            moments_lines_float(block.buf, n, p, block.strides[1], views[0].buf,
-                                views[1].buf, views[2].buf, views[3].buf);
-        }
-        else if (itemsize == 8) {
-            moments_double(block.buf, n, p, block.strides[0], views[0].buf,
-                           views[1].buf, views[2].buf, views[3].buf, views[4].buf,
-                           views[5].buf);
-        }
-        else {
-            moments_float(block.buf, n, p, block.strides[0], views[0].buf,
-                          views[1].buf, views[2].buf, views[3].buf, views[4].buf,
-                          views[5].buf);
-        }
-        Py_END_ALLOW_THREADS
+    const char *base = r.block.buf;
+    Py_BEGIN_ALLOW_THREADS
+    if (r.columns && r.itemsize == 8) {
+        moments_lines_double(base, r.n, r.p, r.stride, v[0], v[1], v[2], v[3]);
     }
-    for (int k = 0; k < got; k++) {
-        PyBuffer_Release(&views[k]);
+    else if (r.columns) {
+        moments_lines_float(base, r.n, r.p, r.stride, v[0], v[1], v[2], v[3]);
     }
-    PyBuffer_Release(&block);
-    if (got < 6) {
-        return NULL;
+    else if (r.itemsize == 8) {
+        moments_double(base, r.n, r.p, r.stride, v[0], v[1], v[2], v[3], v[4],
+                       v[5]);
     }
+    else {
+        moments_float(base, r.n, r.p, r.stride, v[0], v[1], v[2], v[3], v[4],
+                      v[5]);
+    }
+    Py_END_ALLOW_THREADS
+    close_reduction(&r);
     Py_RETURN_NONE;
 }
 
