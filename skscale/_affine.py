@@ -258,13 +258,13 @@ class AffineMap:
         """The map as one compiled pass per block, or None where there is none.
 
         Returns ``kernel(src, dst, cols) -> bool``, which writes the map of
-        ``src`` into ``dst`` (each of the ``src_dtypes`` and ``dst_dtype``
-        float64 or float32, computed in
-        float64 as :meth:`forward` and :meth:`backward` compute, in the same
-        order: the same bits) and returns whether every value of ``src`` is
-        finite. None without the compiled module, for other dtypes, and for
-        maps in half units (ranges and centers beyond float64), which
-        :meth:`forward` and :meth:`backward` keep.
+        ``src`` into ``dst`` and returns whether every value of ``src`` is
+        finite. Each of the ``src_dtypes`` and ``dst_dtype`` is float64 or
+        float32; the values are computed in float64 as :meth:`forward` and
+        :meth:`backward` compute them, in the same order: the same bits. None
+        without the compiled module, for other dtypes, and for maps in half
+        units (ranges and centers beyond float64), which :meth:`forward` and
+        :meth:`backward` keep.
         """
         if (
             _kernels is None
