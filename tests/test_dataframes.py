@@ -329,6 +329,36 @@ def test_unobserved_column_warns_with_pandas_output(estimator):
     pd.testing.assert_index_equal(out.index, X.index)
 
 
+def mixed_polars_frame(X, narrow, nulls, above):
+    """A polars frame of X's columns f0, f1, ...: column ``narrow`` cast to
+    Float32, column ``nulls`` null where it exceeds ``above`` (NaN stays NaN).
+    """
+    names = [f"f{j}" for j in range(X.shape[1])]
+    frame = pl.DataFrame(X, schema=names, nan_to_null=False)
+    column = pl.col(f"f{nulls}")
+    return frame.with_columns(
+        pl.col(f"f{narrow}").cast(pl.Float32),
+        pl.when(column > above).then(None).otherwise(column).alias(f"f{nulls}"),
+    )
+
+
+def refuse_whole_conversion(monkeypatch):
+    """Make converting any polars frame into one array fail the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the frame was converted whole")
+
+    monkeypatch.setattr(pl.DataFrame, "to_numpy", refuse)
+    monkeypatch.setattr(pl.DataFrame, "__array__", refuse)
+
+
+def polars_output_values(out, frame):
+    """The values of a polars output, checked to carry the frame's columns."""
+    assert isinstance(out, pl.DataFrame)
+    assert out.columns == frame.columns
+    return np.column_stack([c.to_numpy() for c in out.get_columns()])
+
+
 @pytest.mark.parametrize("estimator", [*EXACT_SCALERS, RUNNING_STANDARDIZER], ids=repr)
 def test_a_polars_frame_of_floats_is_fitted_column_by_column(estimator, monkeypatch):
     # polars keeps each column in its own buffer; on main, fit converted the
@@ -339,20 +369,11 @@ def test_a_polars_frame_of_floats_is_fitted_column_by_column(estimator, monkeypa
     rng = np.random.default_rng(0)
     X = rng.normal(loc=np.arange(10) * 100.0, size=(20_000, 10))
     X[rng.random(X.shape) < 0.01] = np.nan
-    frame = pl.DataFrame(X, schema=[f"f{j}" for j in range(10)], nan_to_null=False)
-    frame = frame.with_columns(
-        pl.col("f3").cast(pl.Float32),
-        pl.when(pl.col("f5") > 500.0).then(None).otherwise(pl.col("f5")).alias("f5"),
-    )
+    frame = mixed_polars_frame(X, narrow=3, nulls=5, above=500.0)
     array = frame.to_numpy()  # f3 widened, the nulls as NaN
     weight = rng.uniform(0.5, 2.0, size=len(X))
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the frame was converted whole")
-
     expected = clone(estimator).fit(array, sample_weight=weight)
-    monkeypatch.setattr(pl.DataFrame, "to_numpy", refuse)
-    monkeypatch.setattr(pl.DataFrame, "__array__", refuse)
+    refuse_whole_conversion(monkeypatch)
     est = clone(estimator)
     if "momentum" in est.get_params():
         # MiniBatchStandardizer.fit splits X into batches of rows (it converts
@@ -405,11 +426,7 @@ def test_a_polars_frame_of_floats_is_transformed_column_by_column(
     rng = np.random.default_rng(1)
     X = rng.normal(loc=np.arange(6) * 1e6, size=(50_000, 6))
     X[rng.random(X.shape) < 0.01] = np.nan
-    frame = pl.DataFrame(X, schema=[f"f{j}" for j in range(6)], nan_to_null=False)
-    frame = frame.with_columns(
-        pl.col("f2").cast(pl.Float32),
-        pl.when(pl.col("f4") > 4e6).then(None).otherwise(pl.col("f4")).alias("f4"),
-    )
+    frame = mixed_polars_frame(X, narrow=2, nulls=4, above=4e6)
     # The same values as a pandas frame (converted whole): f2 widened, the
     # nulls as NaN.
     same = pd.DataFrame(frame.to_numpy(), columns=frame.columns)
@@ -417,21 +434,14 @@ def test_a_polars_frame_of_floats_is_transformed_column_by_column(
     expected = est.transform(same)
     expected_back = est.inverse_transform(same)
     est.set_output(transform=output)
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the frame was converted whole")
-
-    monkeypatch.setattr(pl.DataFrame, "to_numpy", refuse)
-    monkeypatch.setattr(pl.DataFrame, "__array__", refuse)
+    refuse_whole_conversion(monkeypatch)
     for method, reference in (
         ("transform", expected),
         ("inverse_transform", expected_back),
     ):
         out = getattr(est, method)(frame)
         if output == "polars":
-            assert isinstance(out, pl.DataFrame)
-            assert out.columns == frame.columns
-            out = np.column_stack([c.to_numpy() for c in out.get_columns()])
+            out = polars_output_values(out, frame)
         elif output == "pandas":
             assert isinstance(out, pd.DataFrame)
             assert list(out.columns) == frame.columns
@@ -489,26 +499,15 @@ def test_row_normalizers_read_a_polars_frame_a_block_of_rows_at_a_time(
     rng = np.random.default_rng(3)
     X = rng.normal(loc=1e4, size=(30_000, 7))
     X[rng.random(X.shape) < 0.01] = np.nan
-    frame = pl.DataFrame(X, schema=[f"f{j}" for j in range(7)], nan_to_null=False)
-    frame = frame.with_columns(
-        pl.col("f1").cast(pl.Float32),
-        pl.when(pl.col("f6") > 1e4).then(None).otherwise(pl.col("f6")).alias("f6"),
-    )
+    frame = mixed_polars_frame(X, narrow=1, nulls=6, above=1e4)
     same = pd.DataFrame(frame.to_numpy(), columns=frame.columns)
     est = clone(estimator).fit(frame)
     expected = est.transform(same)
     est.set_output(transform=output)
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the frame was converted whole")
-
-    monkeypatch.setattr(pl.DataFrame, "to_numpy", refuse)
-    monkeypatch.setattr(pl.DataFrame, "__array__", refuse)
+    refuse_whole_conversion(monkeypatch)
     out = est.transform(frame)
     if output == "polars":
-        assert isinstance(out, pl.DataFrame)
-        assert out.columns == frame.columns
-        out = np.column_stack([c.to_numpy() for c in out.get_columns()])
+        out = polars_output_values(out, frame)
     assert out.dtype == np.float64
     assert_array_equal(out, expected)
     with pytest.raises(ValueError, match="feature names"):
