@@ -391,7 +391,7 @@ def scale_rows(src, dst, center, residual, scale):
         centered = center is not None
         if not centered:
             center = residual = np.zeros(src.shape[0])
-        center = np.ascontiguousarray(center)
+        center = np.ascontiguousarray(center, dtype=np.float64)
         steps = (1.0, -0.0, -np.inf, np.inf, False, per_line, centered, False)
         if not per_line:
             src, dst = src.T, dst.T

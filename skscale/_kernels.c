@@ -173,7 +173,8 @@ EXTREMA_LINES(extrema_lines_float, float, uint32_t)
 /* Explicit vectors of 8 doubles (GCC and clang vector extensions): the
  * compiler fails to keep per-lane arrays of sums in registers across the
  * loop. Two vectors of sums run side by side, so that 16 lanes add in
- * parallel. Each lane adds at most CHUNK deviations before its sum joins the
+ * parallel; at the end of each chunk they are added together, then their
+ * lanes pairwise. Each lane adds at most CHUNK deviations before its sum joins the
  * column's, as in MOMENTS_BODY. */
 typedef double vdouble __attribute__((vector_size(64)));
 typedef float vfloat __attribute__((vector_size(32)));
@@ -187,6 +188,12 @@ typedef float vfloat __attribute__((vector_size(32)));
         memcpy(&narrow_, (ptr), sizeof narrow_);                                 \
         (v) = __builtin_convertvector(narrow_, vdouble);                         \
     } while (0)
+
+/* The sum of a vector's 8 lanes, pairwise: a short line (a row of a few
+ * dozen values) must not wait on 8 additions in sequence. */
+#define LANE_SUM(v)                                                              \
+    ((((v)[0] + (v)[4]) + ((v)[2] + (v)[6])) +                                   \
+     (((v)[1] + (v)[5]) + ((v)[3] + (v)[7])))
 
 #define MOMENTS_LINES(NAME, T, LOAD)                                             \
     SKSCALE_CLONES static void NAME(                                             \
@@ -218,19 +225,12 @@ typedef float vfloat __attribute__((vector_size(32)));
                     f += d * zero;                                               \
                     f += e * zero;                                               \
                 }                                                                \
-                for (int k = 0; k < 8; k++) {                                    \
-                    t1 += a1[k];                                                 \
-                    t2 += a2[k];                                                 \
-                }                                                                \
-                for (int k = 0; k < 8; k++) {                                    \
-                    t1 += b1[k];                                                 \
-                    t2 += b2[k];                                                 \
-                }                                                                \
+                a1 += b1;                                                        \
+                a2 += b2;                                                        \
+                t1 += LANE_SUM(a1);                                              \
+                t2 += LANE_SUM(a2);                                              \
             }                                                                    \
-            double g = 0.0;                                                      \
-            for (int k = 0; k < 8; k++) {                                        \
-                g += f[k];                                                       \
-            }                                                                    \
+            double g = LANE_SUM(f);                                              \
             for (Py_ssize_t i = full; i < n; i++) {                              \
                 double d = (double)x[i] - c;                                     \
                 t1 += d;                                                         \

@@ -157,10 +157,12 @@ class LayerNormalizer(_RowNormalizer):
             )
 
         def standardize(src, dst, cols):
-            # float64 blocks are computed in the output itself; narrower ones
-            # in a float64 copy, cast once.
+            # float32 blocks come as they are (narrow): the row moments'
+            # kernel writes float64 and float32 outputs itself; else float64
+            # blocks are computed in the output itself, float32 ones in a
+            # float64 copy, cast once.
             wide = dst.dtype == np.float64
-            if wide and src.shape[1] and self._deviation_rows(src, dst):
+            if src.shape[1] and self._deviation_rows(src, dst):
                 return
             center, residual, scale = self._row_map(src)
             rows = dst if wide else scratch("layer_rows", src.shape)
@@ -175,7 +177,9 @@ class LayerNormalizer(_RowNormalizer):
             if not wide:
                 dst[...] = rows
 
-        return transform_dense(self, X, original, copy, standardize, elementwise=False)
+        return transform_dense(
+            self, X, original, copy, standardize, elementwise=False, narrow=True
+        )
 
     def _normalize_namespace(self, X, space):
         # A chunk of rows at a time, each chunk's row statistics from the
@@ -221,16 +225,16 @@ class LayerNormalizer(_RowNormalizer):
         return tags
 
     def _deviation_rows(self, src, dst):
-        """Standardize the float64 rows of ``src`` into ``dst`` from their deviations.
+        """Standardize the rows of ``src`` into ``dst`` from their deviations.
 
         The moments of each row's deviations from its first entry come from
         :func:`skscale._stats.fused_row_moments` (one pass, the compiled
-        kernel, which then writes ``dst`` in a second) or else
-        :func:`skscale._stats.row_deviation_moments` (which leaves the
-        deviations in a C-ordered block, then taken to the output: five
-        passes); the rows where they are not exact to rounding are done again
-        from the statistics of the core (:meth:`_row_map`). Returns False when
-        no row was done.
+        kernel, which then writes ``dst`` in a second, float64 or float32) or
+        else, for a float64 ``dst``, :func:`skscale._stats.row_deviation_moments`
+        (which leaves the deviations in a C-ordered block, then taken to the
+        output: five passes); the rows where they are not exact to rounding are
+        done again from the statistics of the core (:meth:`_row_map`). Returns
+        False when no row was done.
         """
         # Row sums in one order whatever the layout: the same bits for a
         # Fortran-ordered block as for a C-ordered one.
@@ -240,6 +244,9 @@ class LayerNormalizer(_RowNormalizer):
         # Rows redone from the input must not have been overwritten.
         shares = rows is src and np.may_share_memory(src, dst)
         fused = fused_row_moments(rows)
+        if fused is None and dst.dtype != np.float64:
+            # Deviations are written in float64: not into a narrower output.
+            return False
         if fused is not None:
             out = scratch("layer_rows", src.shape) if shares else dst
             offset, std0, exact = fused

@@ -185,7 +185,7 @@ def scratch(name, shape, dtype=None, order="C"):
 
 
 def transform_blocks(
-    X, out, function, *, check_infinite=True, elementwise=True, fused=None
+    X, out, function, *, check_infinite=True, elementwise=True, fused=None, narrow=False
 ):
     """Write ``function`` of each row block of X into the same rows of ``out``.
 
@@ -200,6 +200,8 @@ def transform_blocks(
     in place); otherwise the block is cast once into a per-thread float64
     scratch block, transformed there in place and cast into ``out``, so half and
     single precision are computed in float64 without a full-size float64 copy.
+    A ``narrow`` function takes float32 blocks as they are, and writes a
+    float32 ``dst`` itself (computing in float64 as it needs).
 
     An ``elementwise`` function (each value depends on its column only) gets
     C-contiguous blocks of at least four groups viewed ``k`` rows at a time as
@@ -230,9 +232,8 @@ def transform_blocks(
         and out.flags.c_contiguous
     )
     fused = fused if elementwise else None
-    apply = _BlockWriter(
-        function, k if widen else 1, out.dtype == np.float64, fused=fused
-    )
+    direct = out.dtype == np.float64 or (narrow and out.dtype == np.float32)
+    apply = _BlockWriter(function, k if widen else 1, direct, fused=fused)
 
     # A column-major X and output (a frame's values) go in tiles of a few
     # columns, each function's per-column vectors cut to the tile's columns;
@@ -304,11 +305,12 @@ class _BlockWriter:
     ``k * p`` values and ``cols`` tiles each per-column vector to that length
     (once per vector: the same few come back block after block); the rows
     past the last whole group go as they are. Unless ``direct`` (a float64
-    output), the block is cast once into a per-thread float64 scratch block,
-    computed there in place and cast back: cheaper than letting each ufunc
-    cast in small buffers. A ``fused`` kernel, where given, takes the block in
-    its own dtypes instead; the call then returns whether every value it read
-    was finite (None otherwise).
+    output, or one the function writes in its own dtype), the block is cast
+    once into a per-thread float64 scratch block, computed there in place and
+    cast back: cheaper than letting each ufunc cast in small buffers. A
+    ``fused`` kernel, where given, takes the block in its own dtypes instead;
+    the call then returns whether every value it read was finite (None
+    otherwise).
     """
 
     def __init__(self, function, k, direct, fused=None):

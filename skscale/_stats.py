@@ -944,8 +944,9 @@ def row_deviation_moments(X, out):
 def fused_row_moments(X):
     """:func:`row_deviation_moments` in one pass, from the compiled kernel.
 
-    The same ``(offset, std0, exact)`` of each row of a C-ordered float64
-    block, its sums rounded as NumPy rounds them (not bit for bit the same),
+    The same ``(offset, std0, exact)`` of each row of a C-ordered float64 or
+    float32 block, its sums rounded as NumPy rounds them (not bit for bit the
+    same),
     without writing the deviations anywhere. None without the kernel.
     """
     if _kernels is None or not X.shape[0]:
@@ -954,7 +955,7 @@ def fused_row_moments(X):
     if not _kernel_takes(rows):
         return None
     n, p = X.shape
-    first = np.ascontiguousarray(X[:, 0])
+    first = np.ascontiguousarray(X[:, 0], dtype=np.float64)
     s1, s2, flags, c1, c2 = (np.empty(n) for _ in range(5))
     _kernels.moments(rows, first, s1, s2, flags, c1, c2)
     with np.errstate(all="ignore"):
@@ -972,6 +973,31 @@ def fused_row_moments(X):
         if zero.size:
             exact[zero] = np.all(X[zero] == X[zero, :1], axis=1)
     return offset, np.sqrt(var), exact
+
+
+def fused_row_squares(X):
+    """Each row's sum of squares, in float64, from the compiled kernel in one pass.
+
+    For a float64 or float32 block whose rows or columns are contiguous:
+    NaN where a row holds a NaN or an infinity, infinity where the sum
+    overflows; its sums rounded as NumPy rounds them (not bit for bit the
+    same). None without the kernel, for a block it does not take, and for a
+    float64 block with contiguous columns, whose rows NumPy's ``einsum`` sums
+    faster (about 0.24 against 0.29 ns a value; 0.56 against 0.24 for
+    float32, which it casts).
+    """
+    if _kernels is None or not X.shape[0]:
+        return None
+    rows = X.T  # each row of X is a column of its transpose
+    if not _kernel_takes(rows) or (
+        X.dtype == np.float64 and X.strides[0] < X.strides[1]
+    ):
+        return None
+    n = X.shape[0]
+    s1, s2, flags, c1, c2 = (np.empty(n) for _ in range(5))
+    _kernels.moments(rows, np.zeros(n), s1, s2, flags, c1, c2)
+    s2[flags != 0.0] = np.nan  # a NaN flag: a NaN or an infinity in the row
+    return s2
 
 
 def _deviation_stats(X):

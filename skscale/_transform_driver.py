@@ -118,6 +118,7 @@ def transform_dense(
     elementwise=True,
     shows_infinity=False,
     fused=None,
+    narrow=False,
 ):
     """Run a block kernel over X into a new array, or in place.
 
@@ -132,7 +133,8 @@ def transform_dense(
     wherever the input is infinite: no clip). ``fused(in_dtypes, out_dtype)``,
     where given, returns the kernel as one compiled pass for those dtypes (a
     set: a polars frame's columns may differ), or None (see
-    :func:`skscale._parallel.transform_blocks`).
+    :func:`skscale._parallel.transform_blocks`). A ``narrow`` function
+    reads and writes float32 blocks itself (no float64 scratch block).
     """
     if isinstance(X, list):
         # A polars frame's columns: read where they lie, written into the
@@ -150,7 +152,13 @@ def transform_dense(
         dtypes = {column.dtype for column in X} if isinstance(X, list) else {X.dtype}
         fused = fused(dtypes, out.dtype)
     found = transform_blocks(
-        X, out, function, check_infinite=check, elementwise=elementwise, fused=fused
+        X,
+        out,
+        function,
+        check_infinite=check,
+        elementwise=elementwise,
+        fused=fused,
+        narrow=narrow,
     )
     raise_if_infinite(estimator, found)
     return out

@@ -3,9 +3,11 @@
 import numpy as np
 from scipy import sparse
 
+from ._affine import scale_rows
 from ._array_api import map_rows
 from ._parallel import map_blocks, row_blocks, scratch
 from ._row_normalizer import _RowNormalizer
+from ._stats import fused_row_squares
 from ._transform_driver import transform_dense
 from ._validation import (
     check_bool,
@@ -119,9 +121,13 @@ class UnitLengthNormalizer(_RowNormalizer):
             )
 
         def normalize(src, dst, cols):
-            np.divide(src, _row_norms(src, p)[:, np.newaxis], out=dst)
+            # float32 blocks come as they are (narrow): the norms are summed
+            # and the rows divided in float64.
+            scale_rows(src, dst, None, None, _row_norms(src, p))
 
-        return transform_dense(self, X, original, copy, normalize, elementwise=False)
+        return transform_dense(
+            self, X, original, copy, normalize, elementwise=False, narrow=True
+        )
 
     def _normalize_namespace(self, X, space):
         # A chunk of rows at a time: the temporaries (magnitudes, terms) stay
@@ -188,7 +194,10 @@ def _row_norms(X, p):
         return _dense_row_norms(X.astype(np.float64), p)
     with np.errstate(all="ignore"):
         if p == 2.0:
-            norms = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
+            squares = fused_row_squares(X)
+            if squares is None:
+                squares = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+            norms = np.sqrt(squares)
             suspect = ~(norms > 1e-140) | (norms > 1e140)
         else:
             magnitude = np.abs(X, out=scratch("magnitude", X.shape, X.dtype))

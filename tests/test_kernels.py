@@ -429,6 +429,84 @@ def test_layer_normalizer_agrees_with_the_numpy_path(offset, options, monkeypatc
     assert np.nanmax(gap / (1.0 + np.abs(slow))) <= 64 * eps
 
 
+@pytest.mark.parametrize("options", LAYER_OPTIONS, ids=repr)
+@pytest.mark.parametrize("offset", [0.0, 1e4, -3e6])
+def test_float32_layer_normalizer_takes_the_kernel_rows(offset, options, monkeypatch):
+    # float32 rows take the fused row moments too, written into the float32
+    # output directly: the same bits from every layout, within an ulp of
+    # float32 of the NumPy path (both round a float64 result), and within
+    # one of exact rational arithmetic.
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(3_000, 37)) * rng.uniform(0.1, 10, size=(3_000, 1))
+    X = (X + offset).astype(np.float32)
+    X[5, 0], X[7] = np.nan, 3.0
+    estimator = skscale.LayerNormalizer(**options)
+    fast = estimator.transform(X)
+    assert fast.dtype == np.float32
+    same_bits(estimator.transform(np.asfortranarray(X)), fast)
+    same_bits(estimator.transform(X.copy(), copy=False), fast)
+    with monkeypatch.context() as patch:
+        patch.setattr(_stats, "_kernels", None)
+        patch.setattr(_affine, "_kernels", None)
+        slow = estimator.transform(X)
+    assert_array_equal(np.isnan(fast), np.isnan(slow))
+    eps = float(np.finfo(np.float32).eps)
+    assert np.nanmax(np.abs(fast - slow) / (1.0 + np.abs(slow))) <= eps
+    if options:
+        return
+    for i in range(0, 3_000, 397):
+        values = [Fraction(float(x)) for x in X[i]]
+        mean = sum(values) / len(values)
+        var = sum((v - mean) ** 2 for v in values) / len(values)
+        for j, value in enumerate(values):
+            exact = math.copysign(math.sqrt((value - mean) ** 2 / var), value - mean)
+            assert abs(float(fast[i, j]) - exact) <= eps * (1.0 + abs(exact))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("norm", ["l1", "l2", "max"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_unit_length_rows_agree_with_the_numpy_path(dtype, norm, order, monkeypatch):
+    # The l2 norms' sums of squares come from the kernel (rounded differently
+    # from einsum's), float32 rows are read as they are: within an ulp of the
+    # NumPy path, and of the rows normalized in exact rational arithmetic.
+    # Rows with NaN, zero rows, and rows whose squares overflow or underflow
+    # take the rescaled path either way.
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(2_000, 23)) * rng.uniform(0.1, 10, size=(2_000, 1))
+    X[3], X[4, 2], X[5] = 0.0, np.nan, 1e-30
+    X[6] = 3e37 if dtype == np.float32 else 1e300
+    X = np.asarray(X.astype(dtype), order=order)
+    estimator = skscale.UnitLengthNormalizer(norm=norm)
+    fast = estimator.transform(X)
+    assert fast.dtype == dtype
+    same_bits(estimator.transform(X.copy(order="K"), copy=False), fast)
+    with monkeypatch.context() as patch:
+        patch.setattr(_stats, "_kernels", None)
+        patch.setattr(_affine, "_kernels", None)
+        slow = estimator.transform(X)
+    assert_array_equal(np.isnan(fast), np.isnan(slow))
+    assert not fast[3].any()  # a zero row stays zero
+    eps = float(np.finfo(dtype).eps)
+    assert np.nanmax(np.abs(fast - slow)) <= eps
+    p = {"l1": 1, "l2": 2}.get(norm)
+    for i in [*range(3, 7), *range(7, 2_000, 331)]:
+        values = [Fraction(float(x)) for x in X[i] if not np.isnan(x)]
+        if p is None:
+            total = max(abs(v) for v in values)
+        else:
+            total = sum(abs(v) ** p for v in values)
+        for j, value in enumerate(X[i]):
+            if np.isnan(value) or total == 0:
+                continue
+            value = Fraction(float(value))
+            if p == 2:  # value / sqrt(total), with no float beyond range
+                exact = math.copysign(math.sqrt(value * value / total), value)
+            else:
+                exact = float(value / total)
+            assert abs(float(fast[i, j]) - exact) <= 2 * eps * abs(exact)
+
+
 @pytest.mark.parametrize("offset", [0.0, 1e9, -3e12, 1e15])
 def test_layer_normalizer_kernel_rows_are_exact(offset):
     # Against exact rational arithmetic of the stored values.
