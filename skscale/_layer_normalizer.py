@@ -241,15 +241,20 @@ class LayerNormalizer(_RowNormalizer):
         rows = src
         if not src.flags.c_contiguous:
             rows = _copy_into(scratch("layer_copy", src.shape), src)
-        # Rows redone from the input must not have been overwritten.
+        # Rows redone from the input must be read before it is overwritten.
         shares = rows is src and np.may_share_memory(src, dst)
         fused = fused_row_moments(rows)
+        kept = None
         if fused is None and dst.dtype != np.float64:
             # Deviations are written in float64: not into a narrower output.
             return False
         if fused is not None:
-            out = scratch("layer_rows", src.shape) if shares else dst
+            # The map writes each value after reading it: into dst even where
+            # dst is src, the rows to redo kept apart first.
+            out = dst
             offset, std0, exact = fused
+            if shares and exact.any() and not exact.all():
+                kept = rows[~exact]  # a copy
         else:
             # The deviations go to a C-ordered block of their own when the
             # output is the input or is not C-ordered.
@@ -266,7 +271,9 @@ class LayerNormalizer(_RowNormalizer):
             if fused is not None:
                 # (x - first) - offset, then / scale: the steps below, in one
                 # pass, from the input in its own layout.
-                center = rows[:, 0] if self.with_mean else None
+                center = None
+                if self.with_mean:
+                    center = np.array(rows[:, 0], dtype=np.float64)
                 scale_rows(src, out, center, offset, scale)
             elif self.with_mean:
                 out -= offset[:, np.newaxis]
@@ -275,7 +282,7 @@ class LayerNormalizer(_RowNormalizer):
                 np.divide(rows, scale[:, np.newaxis], out=out)
         if not exact.all():
             redo = np.flatnonzero(~exact)
-            some = rows[redo]
+            some = rows[redo] if kept is None else kept
             center, residual, scale = self._row_map(some)
             with np.errstate(all="ignore"):
                 done = (some - center[:, np.newaxis]) - residual[:, np.newaxis]
