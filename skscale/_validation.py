@@ -63,6 +63,12 @@ def validate_x(estimator, X, *, reset=None, copy=True):
     a ValueError first: complex columns of a DataFrame (whose imaginary part a
     cast would drop with only a warning) and integers beyond float64.
     """
+    if _ready(X, copy):
+        # What check_array would return as it is: skip its checks (about
+        # 35 us a call, a sixth of a small fit + transform).
+        if reset is not None:
+            validate_data(estimator, X, reset=reset, skip_check_array=True)
+        return X
     dtypes = getattr(X, "dtypes", None)
     if dtypes is not None and not isinstance(X, np.ndarray):
         complex_columns = [
@@ -90,6 +96,23 @@ def validate_x(estimator, X, *, reset=None, copy=True):
         raise ValueError(
             f"X holds a number too large for float64 ({exc}); scale it down first"
         ) from exc
+
+
+_READY_DTYPES = frozenset(np.dtype(dtype) for dtype in FLOAT_DTYPES)
+
+
+def _ready(X, copy):
+    """Whether X is what :func:`validate_x` returns unchanged: a NumPy array
+    (not a subclass) of two dimensions, at least one row and one column, of a
+    float dtype, writeable unless a copy is made."""
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype in _READY_DTYPES
+        and X.shape[0] >= 1
+        and X.shape[1] >= 1
+        and (copy or X.flags.writeable)
+    )
 
 
 def canonical_sparse(X, copy):

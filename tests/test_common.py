@@ -183,6 +183,34 @@ def test_bad_weights_raise_and_change_nothing(name, weights, message, rng):
         make(name).fit(data(rng, n=5), sample_weight=weights)
 
 
+PLAIN_ARRAYS = {
+    "C float64": lambda X: X,
+    "Fortran float32": lambda X: np.asfortranarray(X, dtype=np.float32),
+    "strided float16": lambda X: np.repeat(X, 2, axis=1)[:, ::2].astype(np.float16),
+}
+
+
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
+@pytest.mark.parametrize("kind", PLAIN_ARRAYS, ids=list(PLAIN_ARRAYS))
+def test_plain_arrays_skip_conversion_but_not_the_feature_checks(name, kind, rng):
+    # A 2-D float ndarray goes through unconverted (validation's fast path),
+    # yet its feature count and the fitted feature names are still checked.
+    pd = pytest.importorskip("pandas")
+    X = PLAIN_ARRAYS[kind](data(rng, n=20))
+    est = make(name).fit(X)
+    out = est.transform(X)
+    assert out.dtype == X.dtype and out.shape == X.shape
+    with pytest.raises(ValueError, match=r"X has 3 features, but .* expecting 4"):
+        est.transform(X[:, :3])
+    frozen = np.array(X)
+    frozen.flags.writeable = False
+    assert_array_equal(est.transform(frozen, copy=False), out)
+    assert_array_equal(frozen, X)  # copied, not written
+    est.fit(pd.DataFrame(X, columns=list("abcd")))
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        est.transform(X)
+
+
 @pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 @pytest.mark.parametrize("value", [np.inf, -np.inf])
 def test_infinity_raises_naming_the_column(name, value, rng):
