@@ -639,15 +639,17 @@ def _plain_stats(X, moments, extrema=True):
         return _deviation_stats(X)
     count = np.full(p, n, dtype=np.int64)
     with np.errstate(all="ignore"):
-        fused = _fused_extrema(X, bit_sums=moments == 1)
+        # A mean needs the bits' sums (exact within a binade) or the plain
+        # sums (data near zero): the kernel takes both in its one pass.
+        fused = _fused_extrema(X, bit_sums=moments == 1, value_sums=moments == 1)
         if fused is False:
             return None  # a NaN or an infinity
         if fused is None:
             low = _reduce_columns(np.minimum, X).astype(np.float64)
             high = _reduce_columns(np.maximum, X).astype(np.float64)
-            bit_sums = None
+            bit_sums = value_sums = None
         else:
-            low, high, bit_sums = fused
+            low, high, bit_sums, value_sums = fused
         largest = np.maximum(np.abs(low), np.abs(high))
         plain = (largest < _SAFE_HIGH) & ((largest > _SAFE_LOW) | (largest == 0))
         if not plain.all():
@@ -658,8 +660,11 @@ def _plain_stats(X, moments, extrema=True):
         if moments == 1 and not (largest > 4.0 * (high - low)).any():
             # Data near zero against their spread: the plain column sums lose
             # no digit that matters (their rounding is far below an ulp of
-            # the mean plus 4 eps std), and take one pass less.
-            mean = _reduce_columns(np.add, X, dtype=np.float64) / n
+            # the mean plus 4 eps std), and take one pass less (none: the
+            # kernel's, where it ran).
+            if value_sums is None:
+                value_sums = _reduce_columns(np.add, X, dtype=np.float64)
+            mean = value_sums / n
             return FeatureStats(
                 n, count, count.astype(np.float64), mean, nan, low, high
             )
@@ -716,24 +721,28 @@ _BINADES = {
 }
 
 
-def _fused_extrema(X, bit_sums=False):
-    """The columns' minimum and maximum (and their bits' sums) in one pass.
+def _fused_extrema(X, bit_sums=False, value_sums=False):
+    """The columns' minimum and maximum (and their sums) in one pass.
 
-    Returns ``(low, high, sums)`` (float64 extrema; ``sums`` the uint64 sums
-    modulo 2**64 of the values' bits with ``bit_sums``, else None) from the
-    compiled kernel; False when a column holds a NaN or an infinity; None when
-    the kernel is absent or does not take X (see :func:`_kernel_takes`), for
-    the caller's NumPy reductions, which give the same values.
+    Returns ``(low, high, sums, values)`` (float64 extrema; ``sums`` the
+    uint64 sums modulo 2**64 of the values' bits with ``bit_sums``, else
+    None; ``values`` the float64 sums of the values with ``value_sums``,
+    chunks of 128 rows added pairwise, else None) from the compiled
+    kernel; False when a column holds a NaN or an infinity; None when the
+    kernel is absent or does not take X (see :func:`_kernel_takes`), for the
+    caller's NumPy reductions, which give the same extrema (and the sums to
+    rounding).
     """
     if not _kernel_takes(X):
         return None
     p = X.shape[1]
     low, high, flags = (np.empty(p, dtype=X.dtype) for _ in range(3))
     sums = np.empty(p, dtype=np.uint64) if bit_sums else None
-    _kernels.extrema(X, low, high, flags, sums)
+    values = np.empty(p) if value_sums else None
+    _kernels.extrema(X, low, high, flags, sums, values)
     if flags.any():
         return False
-    return low.astype(np.float64), high.astype(np.float64), sums
+    return low.astype(np.float64), high.astype(np.float64), sums, values
 
 
 _FUSED = (np.dtype(np.float64), np.dtype(np.float32))

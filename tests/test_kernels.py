@@ -67,13 +67,60 @@ def test_fused_extrema_equal_numpy_reductions(name, dtype, order):
     X = layout(BLOCKS[name].astype(dtype), order)
     fused = _stats._fused_extrema(X, bit_sums=True)
     assert fused is not None
-    low, high, sums = fused
+    low, high, sums, values = fused
+    assert values is None
     assert low.dtype == high.dtype == np.float64
     assert_array_equal(low, X.min(axis=0))
     assert_array_equal(high, X.max(axis=0))
     bits = X.view(np.uint64 if dtype == np.float64 else np.uint32)
     assert_array_equal(sums, np.add.reduce(bits, axis=0, dtype=np.uint64))
     assert _stats._fused_extrema(X)[2] is None
+    # With the values' sums: the same extrema and bits' sums in the same pass.
+    low2, high2, sums2, values = _stats._fused_extrema(
+        X, bit_sums=True, value_sums=True
+    )
+    assert_array_equal(low2, low)
+    assert_array_equal(high2, high)
+    assert_array_equal(sums2, sums)
+    assert values.dtype == np.float64
+    assert_values_sums(X, values)
+    # Without the bits' sums, the values' sums are the same.
+    assert_array_equal(_stats._fused_extrema(X, value_sums=True)[3], values)
+
+
+def assert_values_sums(X, values):
+    """Each column's sum within (128 + 2 log2(n) + 8) eps of the sum of |x|.
+
+    A sum adds at most 128 values in sequence (a chunk of rows; a lane adds
+    32, then 4 pairwise steps), then log2(n / 128) + 1 pairwise ones.
+    """
+    n = X.shape[0]
+    for j in range(X.shape[1]):
+        column = [float(v) for v in X[:, j]]
+        exact = sum(map(Fraction, column))
+        terms = 128 + 2 * math.log2(n) + 8
+        bound = terms * 2.0**-53 * math.fsum(map(abs, column))
+        assert abs(Fraction(values[j]) - exact) <= Fraction(bound)
+
+
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rows", [1, 15, 16, 511, 512, 513, 128 * 37 + 5, 300_000])
+def test_fused_value_sums_add_chunks_pairwise(rows, dtype, order):
+    # A column far from zero: sums added one by one into a running total
+    # would lose digits with every chunk; pairwise, they stay near exact.
+    rng = np.random.default_rng(rows)
+    X = layout((1e4 + rng.normal(size=(rows, 3))).astype(dtype), order)
+    values = _stats._fused_extrema(X, value_sums=True)[3]
+    assert_values_sums(X, values)
+    # As accurate as NumPy's pairwise sum of each contiguous column, to a few
+    # of its rounding errors.
+    for j in range(3):
+        column = np.ascontiguousarray(X[:, j], dtype=np.float64)
+        exact = sum(map(Fraction, column.tolist()))
+        numpy_error = abs(Fraction(float(column.sum())) - exact)
+        ours = abs(Fraction(values[j]) - exact)
+        assert ours <= 8 * numpy_error + Fraction(4 * 2.0**-53 * abs(float(exact)))
 
 
 @pytest.mark.parametrize("order", ORDERS)
@@ -124,6 +171,10 @@ def test_the_kernels_refuse_bad_arguments():
         kernels.extrema(X, np.empty(2), *out[1:], None)
     with pytest.raises(ValueError, match="wrong size"):
         kernels.extrema(X, *out, np.empty(3, dtype=np.uint32))
+    with pytest.raises(ValueError, match="wrong size"):
+        kernels.extrema(X, *out, None, np.empty(2))
+    with pytest.raises(ValueError, match="wrong size"):
+        kernels.extrema(X, *out, None, np.empty(3, dtype=np.float32))
 
 
 def data():
