@@ -236,7 +236,9 @@ class AffineMap:
         """``dst = inverse map(src)`` (the clip is not undone)."""
         if self._width is not None:
             np.subtract(src, self.low, out=dst)
-            dst /= self._width
+            if self._width != 1.0:
+                # Dividing by 1 changes no bit: skip that pass.
+                dst /= self._width
             src = dst
         elif self._half_width is not None:
             np.multiply(src, 0.5, out=dst)

@@ -349,9 +349,10 @@ MOMENTS_LINES(moments_lines_float, float, LOAD_FLOAT)
  * are constants of each instance, which leaves out the centring and the map
  * onto an output range (and the clip) where the map has none; within a
  * step, an absent part comes as a neutral value (x - (+0), x + (-0), x * 1,
- * a clip onto +-inf), which changes no bit. `bad` ORs together whether each
- * source value is NaN or infinite (all exponent bits set), in integers,
- * which vectorize. */
+ * a clip onto +-inf), which changes no bit; the inverse's division by a
+ * width of 1 is left out, as NumPy's path leaves it. `bad` ORs together
+ * whether each source value is NaN or infinite (all exponent bits set), in
+ * integers, which vectorize. */
 #define AFFINE_BODY(NAME, TIN, UIN, EXP, TOUT, INVERSE, AT, CENTERED, RANGE)     \
     SKSCALE_CLONES static int NAME(                                              \
         const char *src, char *dst, Py_ssize_t n, Py_ssize_t m, Py_ssize_t ss,   \
@@ -359,6 +360,9 @@ MOMENTS_LINES(moments_lines_float, float, LOAD_FLOAT)
         const double *restrict s, double mul, double add, double lo, double hi)  \
     {                                                                            \
         UIN bad = 0;                                                             \
+        /* x / 1 is x, bit for bit (MinMaxScaler's default range). */          \
+        const int divide = mul != 1.0;                                           \
+        (void)divide;                                                            \
         for (Py_ssize_t i = 0; i < n; i++) {                                     \
             const TIN *restrict x = (const TIN *)(src + i * ss);                 \
             const UIN *restrict bits = (const UIN *)(src + i * ss);              \
@@ -369,7 +373,9 @@ MOMENTS_LINES(moments_lines_float, float, LOAD_FLOAT)
                 if (INVERSE) {                                                   \
                     if (RANGE) {                                                 \
                         v = v - add;                                             \
-                        v = v / mul;                                             \
+                        if (divide) {                                            \
+                            v = v / mul;                                         \
+                        }                                                        \
                     }                                                            \
                     v = v * s[AT];                                               \
                     if (CENTERED) {                                              \
