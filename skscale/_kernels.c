@@ -34,6 +34,15 @@
  * sum then adds at most CHUNK + n / CHUNK terms in sequence, as few as
  * NumPy's column reductions add. */
 #define CHUNK 128
+/* Knuth's two-sum: s + v into s, its rounding error added to c; branch-free
+ * (6 operations, each rounded on its own: built with -ffp-contract=off). */
+#define TWO_SUM(s, c, v)                                                         \
+    do {                                                                         \
+        double t_ = (s) + (v);                                                   \
+        double z_ = t_ - (s);                                                    \
+        (c) += ((s) - (t_ - z_)) + ((v) - z_);                                   \
+        (s) = t_;                                                                \
+    } while (0)
 
 /* One body per float type T whose bit patterns read as the unsigned U.
  * Rows are `stride` bytes apart; each row's p values are contiguous. The
@@ -42,20 +51,19 @@
  * first NaN or infinity of column j on, so that the caller knows the
  * extrema are those of finite values only where the flag is still 0.
  *
- * The instances with VALUES also sum each column's values in float64 into
- * `values`, so that a scaler needing the extrema and the plain sums reads
- * the block once. Each chunk of CHUNK rows is summed in sequence; the
- * chunks' sums are then added pairwise, on a stack (`stack`: room for p
- * sums at each of bit_length(chunks) + 1 levels), as a binary counter
- * carries: a sum adds at most CHUNK + log2(n / CHUNK) + 1 terms in
- * sequence, and the large partial sums never absorb the small ones one by
- * one. */
+ * The instances with VALUES also sum each column's values in float64, so
+ * that a scaler needing the extrema and the mean reads the block once: with
+ * Knuth's two-sum at every step, `values` gets the running sum and `errors`
+ * the sum of its rounding errors, so that values + errors is the exact sum
+ * to within about n eps**2 of the sum of the magnitudes (the errors' own
+ * rounding), whatever the data: a column of equal values and one outlier,
+ * whose plain sums drift by dozens of ulps of the mean, included. */
 #define EXTREMA_SIGNATURE(NAME, T)                                               \
     SKSCALE_CLONES static void NAME(                                             \
         const char *base, Py_ssize_t n, Py_ssize_t p, Py_ssize_t stride,         \
         T *restrict lo, T *restrict hi, T *restrict flags,                       \
         uint64_t *restrict sums, double *restrict values,                        \
-        double *restrict stack)
+        double *restrict errors)
 #define EXTREMA_BODY(NAME, T, U, VALUES)                                         \
     EXTREMA_SIGNATURE(NAME, T)                                                   \
     {                                                                            \
@@ -63,61 +71,31 @@
         for (Py_ssize_t j = 0; j < p; j++) {                                     \
             lo[j] = hi[j] = first[j];                                            \
             flags[j] = 0;                                                        \
+            if (VALUES) {                                                        \
+                values[j] = errors[j] = 0.0;                                     \
+            }                                                                    \
         }                                                                        \
         if (sums) {                                                              \
             memset(sums, 0, (size_t)p * sizeof(uint64_t));                       \
         }                                                                        \
-        Py_ssize_t chunks = 0, top = 0;                                          \
-        for (Py_ssize_t start = 0; start < n; start += CHUNK) {                  \
-            Py_ssize_t stop = start + CHUNK < n ? start + CHUNK : n;             \
-            double *partial = VALUES ? stack + top * p : NULL;                   \
-            if (VALUES) {                                                        \
-                for (Py_ssize_t j = 0; j < p; j++) {                             \
-                    partial[j] = 0.0;                                            \
-                }                                                                \
-            }                                                                    \
-            for (Py_ssize_t i = start; i < stop; i++) {                          \
-                const T *restrict x = (const T *)(base + i * stride);            \
-                for (Py_ssize_t j = 0; j < p; j++) {                             \
-                    T v = x[j];                                                  \
-                    lo[j] = v < lo[j] ? v : lo[j];                               \
-                    hi[j] = v > hi[j] ? v : hi[j];                               \
-                    flags[j] += v * (T)0;                                        \
-                }                                                                \
-                if (VALUES) {                                                    \
-                    for (Py_ssize_t j = 0; j < p; j++) {                         \
-                        partial[j] += (double)x[j];                              \
-                    }                                                            \
-                }                                                                \
-                if (sums) {                                                      \
-                    const U *restrict b = (const U *)(base + i * stride);        \
-                    for (Py_ssize_t j = 0; j < p; j++) {                         \
-                        sums[j] += (uint64_t)b[j];                               \
-                    }                                                            \
-                }                                                                \
-            }                                                                    \
-            if (VALUES) {                                                        \
-                /* The chunk's sums carry into the levels below while the  */  \
-                /* count of chunks is even there. */                           \
-                chunks++;                                                        \
-                for (Py_ssize_t c = chunks; !(c & 1); c >>= 1) {                 \
-                    double *below = stack + --top * p;                           \
-                    for (Py_ssize_t j = 0; j < p; j++) {                         \
-                        below[j] += partial[j];                                  \
-                    }                                                            \
-                    partial = below;                                             \
-                }                                                                \
-                top++;                                                           \
-            }                                                                    \
-        }                                                                        \
-        if (VALUES) {                                                            \
-            /* The remaining levels, the smallest sums first. */               \
+        for (Py_ssize_t i = 0; i < n; i++) {                                     \
+            const T *restrict x = (const T *)(base + i * stride);                \
             for (Py_ssize_t j = 0; j < p; j++) {                                 \
-                double total = 0.0;                                              \
-                for (Py_ssize_t k = top - 1; k >= 0; k--) {                      \
-                    total += stack[k * p + j];                                   \
+                T v = x[j];                                                      \
+                lo[j] = v < lo[j] ? v : lo[j];                                   \
+                hi[j] = v > hi[j] ? v : hi[j];                                   \
+                flags[j] += v * (T)0;                                            \
+            }                                                                    \
+            if (VALUES) {                                                        \
+                for (Py_ssize_t j = 0; j < p; j++) {                             \
+                    TWO_SUM(values[j], errors[j], (double)x[j]);                 \
                 }                                                                \
-                values[j] = total;                                               \
+            }                                                                    \
+            if (sums) {                                                          \
+                const U *restrict b = (const U *)(base + i * stride);            \
+                for (Py_ssize_t j = 0; j < p; j++) {                             \
+                    sums[j] += (uint64_t)b[j];                                   \
+                }                                                                \
             }                                                                    \
         }                                                                        \
     }
@@ -171,75 +149,54 @@ MOMENTS_BODY(moments_float, float)
  * combined at the end of the column (exact for the extrema and the bit
  * sums). */
 #define LANES 16
-/* Values each lane sums in sequence before its chunk's sum joins the
- * column's (EXTREMA_LINES with VALUES). */
-#define LANE_CHUNK 32
 
 #define EXTREMA_LINES(NAME, T, U, VALUES)                                        \
     EXTREMA_SIGNATURE(NAME, T)                                                   \
     {                                                                            \
-        (void)stack;                                                             \
         for (Py_ssize_t j = 0; j < p; j++) {                                     \
             const T *restrict x = (const T *)(base + j * stride);                \
             const U *restrict b = (const U *)(base + j * stride);                \
             T l[LANES], h[LANES], f[LANES];                                      \
             uint64_t u[LANES];                                                   \
-            /* The chunks' sums, added pairwise as in EXTREMA_BODY. */         \
-            double levels[66];                                                   \
-            Py_ssize_t chunks = 0;                                               \
-            int top = 0;                                                         \
+            double s[LANES], c[LANES];                                           \
             for (int k = 0; k < LANES; k++) {                                    \
                 l[k] = h[k] = x[0];                                              \
                 f[k] = 0;                                                        \
                 u[k] = 0;                                                        \
+                s[k] = c[k] = 0.0;                                               \
             }                                                                    \
-            const Py_ssize_t full = n - n % LANES;                               \
             Py_ssize_t i = 0;                                                    \
-            while (i < full) {                                                   \
-                const Py_ssize_t stop = full - i < LANE_CHUNK * LANES            \
-                                            ? full                               \
-                                            : i + LANE_CHUNK * LANES;            \
-                double s[LANES] = {0};                                           \
-                for (; i < stop; i += LANES) {                                   \
-                    for (int k = 0; k < LANES; k++) {                            \
-                        T v = x[i + k];                                          \
-                        l[k] = v < l[k] ? v : l[k];                              \
-                        h[k] = v > h[k] ? v : h[k];                              \
-                        f[k] += v * (T)0;                                        \
-                        u[k] += (uint64_t)b[i + k];                              \
-                        if (VALUES) {                                            \
-                            s[k] += (double)v;                                   \
-                        }                                                        \
+            for (; i + LANES <= n; i += LANES) {                                 \
+                for (int k = 0; k < LANES; k++) {                                \
+                    T v = x[i + k];                                              \
+                    l[k] = v < l[k] ? v : l[k];                                  \
+                    h[k] = v > h[k] ? v : h[k];                                  \
+                    f[k] += v * (T)0;                                            \
+                    u[k] += (uint64_t)b[i + k];                                  \
+                    if (VALUES) {                                                \
+                        TWO_SUM(s[k], c[k], (double)v);                          \
                     }                                                            \
-                }                                                                \
-                if (VALUES) {                                                    \
-                    for (int w = LANES / 2; w > 0; w /= 2) {                     \
-                        for (int k = 0; k < w; k++) {                            \
-                            s[k] += s[k + w];                                    \
-                        }                                                        \
-                    }                                                            \
-                    double carry = s[0];                                         \
-                    chunks++;                                                    \
-                    for (Py_ssize_t c = chunks; !(c & 1); c >>= 1) {             \
-                        carry = levels[--top] + carry;                           \
-                    }                                                            \
-                    levels[top++] = carry;                                       \
                 }                                                                \
             }                                                                    \
-            double total = 0.0;                                                  \
             for (; i < n; i++) {                                                 \
                 T v = x[i];                                                      \
                 l[0] = v < l[0] ? v : l[0];                                      \
                 h[0] = v > h[0] ? v : h[0];                                      \
                 f[0] += v * (T)0;                                                \
                 u[0] += (uint64_t)b[i];                                          \
-                total += (double)v;                                              \
+                if (VALUES) {                                                    \
+                    TWO_SUM(s[0], c[0], (double)v);                              \
+                }                                                                \
             }                                                                    \
             for (int k = 1; k < LANES; k++) {                                    \
                 l[0] = l[k] < l[0] ? l[k] : l[0];                                \
                 h[0] = h[k] > h[0] ? h[k] : h[0];                                \
                 f[0] += f[k];                                                    \
                 u[0] += u[k];                                                    \
+                if (VALUES) {                                                    \
+                    c[0] += c[k];                                                \
+                    TWO_SUM(s[0], c[0], s[k]);                                   \
+                }                                                                \
             }                                                                    \
             lo[j] = l[0];                                                        \
             hi[j] = h[0];                                                        \
@@ -248,11 +205,8 @@ MOMENTS_BODY(moments_float, float)
                 sums[j] = u[0];                                                  \
             }                                                                    \
             if (VALUES) {                                                        \
-                /* The tail, then the levels, the smallest sums first. */      \
-                for (int k = top - 1; k >= 0; k--) {                             \
-                    total += levels[k];                                          \
-                }                                                                \
-                values[j] = total;                                               \
+                values[j] = s[0];                                                \
+                errors[j] = c[0];                                                \
             }                                                                    \
         }                                                                        \
     }
@@ -564,19 +518,29 @@ open_reduction(Reduction *r, PyObject *block_obj, PyObject *const *vectors,
 static PyObject *
 extrema(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *block_obj, *vectors[5] = {NULL, NULL, NULL, NULL, Py_None};
-    if (!PyArg_ParseTuple(args, "OOOOO|O", &block_obj, &vectors[0], &vectors[1],
-                          &vectors[2], &vectors[3], &vectors[4])) {
+    PyObject *block_obj, *vectors[6] = {NULL, NULL, NULL, NULL, Py_None, Py_None};
+    if (!PyArg_ParseTuple(args, "OOOOO|OO", &block_obj, &vectors[0], &vectors[1],
+                          &vectors[2], &vectors[3], &vectors[4], &vectors[5])) {
         return NULL;
     }
-    /* The vectors taken: low, high, flags, then sums and values where
-     * given. */
-    PyObject *taken[5] = {vectors[0], vectors[1], vectors[2]};
-    Py_ssize_t sizes[5] = {0, 0, 0};
+    if ((vectors[4] == Py_None) != (vectors[5] == Py_None)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "values and errors are given together or not at all");
+        return NULL;
+    }
+    /* The vectors taken: low, high, flags, then sums where given, then
+     * values and errors where given. */
+    PyObject *taken[6] = {vectors[0], vectors[1], vectors[2]};
+    Py_ssize_t sizes[6] = {0, 0, 0};
     int count = 3, at_sums = -1, at_values = -1;
-    for (int k = 3; k < 5; k++) {
-        if (vectors[k] != Py_None) {
-            *(k == 3 ? &at_sums : &at_values) = count;
+    if (vectors[3] != Py_None) {
+        at_sums = count;
+        taken[count] = vectors[3];
+        sizes[count++] = 8;
+    }
+    if (vectors[4] != Py_None) {
+        at_values = count;
+        for (int k = 4; k < 6; k++) {
             taken[count] = vectors[k];
             sizes[count++] = 8;
         }
@@ -587,23 +551,11 @@ extrema(PyObject *Py_UNUSED(module), PyObject *args)
     }
     uint64_t *sums = at_sums < 0 ? NULL : (uint64_t *)r.views[at_sums].buf;
     double *values = at_values < 0 ? NULL : (double *)r.views[at_values].buf;
-    double *stack = NULL;
-    if (values && !r.columns) {
-        /* The chunks' sums in levels (see EXTREMA_BODY). */
-        Py_ssize_t levels = 2;
-        for (Py_ssize_t chunks = (r.n + CHUNK - 1) / CHUNK; chunks; chunks >>= 1) {
-            levels++;
-        }
-        stack = PyMem_Malloc((size_t)(levels * r.p) * sizeof(double));
-        if (!stack) {
-            close_reduction(&r);
-            return PyErr_NoMemory();
-        }
-    }
+    double *errors = at_values < 0 ? NULL : (double *)r.views[at_values + 1].buf;
     const char *base = r.block.buf;
     void *lo = r.views[0].buf, *hi = r.views[1].buf, *flags = r.views[2].buf;
 #define EXTREMA_CALL(F)                                                          \
-    F(base, r.n, r.p, r.stride, lo, hi, flags, sums, values, stack)
+    F(base, r.n, r.p, r.stride, lo, hi, flags, sums, values, errors)
     Py_BEGIN_ALLOW_THREADS
     if (values) {
         if (r.columns && r.itemsize == 8) {
@@ -633,7 +585,6 @@ extrema(PyObject *Py_UNUSED(module), PyObject *args)
     }
     Py_END_ALLOW_THREADS
 #undef EXTREMA_CALL
-    PyMem_Free(stack);
     close_reduction(&r);
     Py_RETURN_NONE;
 }
@@ -751,15 +702,17 @@ static PyMethodDef methods[] = {
      "where a deviation is NaN or infinite). c1 and c2 are scratch; every\n"
      "vector is float64, one value per column."},
     {"extrema", extrema, METH_VARARGS,
-     "extrema(block, low, high, flags, sums[, values])\n\n"
+     "extrema(block, low, high, flags, sums[, values, errors])\n\n"
      "In one pass over a 2-D float64 or float32 block whose rows (or\n"
      "columns) are contiguous, write each column's minimum and maximum of its\n"
      "finite values into low and high and the sum of its values times 0 into\n"
      "flags (vectors of the block's dtype: a flag is NaN where the column\n"
      "holds a NaN or an infinity, 0 elsewhere); unless sums is None, the sum\n"
      "of the column's bit patterns modulo 2**64 into sums (uint64); and,\n"
-     "unless values is None or absent, the sum of the column's values into\n"
-     "values (float64), in chunks of rows whose sums are added pairwise."},
+     "unless values and errors are None or absent, the sum of the column's\n"
+     "values into values and the sum of its rounding errors into errors\n"
+     "(float64, compensated: values + errors is the exact sum to about\n"
+     "n eps**2 of the sum of the magnitudes)."},
     {NULL, NULL, 0, NULL},
 };
 

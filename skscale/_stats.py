@@ -639,9 +639,9 @@ def _plain_stats(X, moments, extrema=True):
         return _deviation_stats(X)
     count = np.full(p, n, dtype=np.int64)
     with np.errstate(all="ignore"):
-        # A mean needs the bits' sums (exact within a binade) or the plain
-        # sums (data near zero): the kernel takes both in its one pass.
-        fused = _fused_extrema(X, bit_sums=moments == 1, value_sums=moments == 1)
+        # A mean needs the values' compensated sums: the kernel takes them
+        # in its one pass.
+        fused = _fused_extrema(X, value_sums=moments == 1)
         if fused is False:
             return None  # a NaN or an infinity
         if fused is None:
@@ -657,34 +657,32 @@ def _plain_stats(X, moments, extrema=True):
         nan = np.full(p, np.nan)
         if moments == 0:
             return FeatureStats(n, count, count.astype(np.float64), nan, nan, low, high)
-        if moments == 1 and not (largest > 4.0 * (high - low)).any():
-            # Data near zero against their spread: the plain column sums lose
-            # no digit that matters (their rounding is far below an ulp of
-            # the mean plus 4 eps std), and take one pass less (none: the
-            # kernel's, where it ran).
-            if value_sums is None:
-                value_sums = _reduce_columns(np.add, X, dtype=np.float64)
-            mean = value_sums / n
+        if moments == 1 and value_sums is not None:
+            # The kernel's compensated sums: the exact mean to rounding, in
+            # the extrema's pass, whatever the data.
+            mean, residual = exact_mean(*value_sums, n)
             return FeatureStats(
-                n, count, count.astype(np.float64), mean, nan, low, high
+                n,
+                count,
+                count.astype(np.float64),
+                mean,
+                nan,
+                low,
+                high,
+                residual=residual,
             )
         if moments == 1:
             exact = _binade_mean(X, low, high, bit_sums)
             if exact is not None:
                 mean, residual = exact
             else:
-                # The mean of the deviations from the block's first row:
-                # exact whatever the mean's magnitude against the spread.
+                # NumPy's path (the kernel, where it runs, gave compensated
+                # sums): the mean of the deviations from the block's first
+                # row, then of the deviations from that mean, which are
+                # small against the data (an outlying first row, or values
+                # all alike, would drift as their plain sums are added).
                 pivot = X[0].astype(np.float64)
-                fused = _fused_moments(X, pivot)
-                if fused is not None:
-                    mean, residual = fused[:2]
-                else:
-                    order = "F" if column_major(X) else "C"
-                    dev = scratch("deviations", X.shape, order=order)
-                    _subtract_columns(X, pivot, out=dev)
-                    offset = _reduce_columns(np.add, dev) / n
-                    mean, residual = two_sum(pivot, offset)
+                mean, residual = _shifted_moments(X, pivot, recenter=True)[:2]
             return FeatureStats(
                 n,
                 count,
@@ -726,23 +724,55 @@ def _fused_extrema(X, bit_sums=False, value_sums=False):
 
     Returns ``(low, high, sums, values)`` (float64 extrema; ``sums`` the
     uint64 sums modulo 2**64 of the values' bits with ``bit_sums``, else
-    None; ``values`` the float64 sums of the values with ``value_sums``,
-    chunks of 128 rows added pairwise, else None) from the compiled
-    kernel; False when a column holds a NaN or an infinity; None when the
-    kernel is absent or does not take X (see :func:`_kernel_takes`), for the
-    caller's NumPy reductions, which give the same extrema (and the sums to
-    rounding).
+    None; ``values`` with ``value_sums`` the pair ``(total, error)`` of
+    float64 vectors whose unevaluated sum is each column's exact sum to
+    within about ``n eps**2`` of the sum of its magnitudes (compensated
+    summation), else None) from the compiled kernel; False when a column
+    holds a NaN or an infinity; None when the kernel is absent or does not
+    take X (see :func:`_kernel_takes`), for the caller's NumPy reductions,
+    which give the same extrema.
     """
     if not _kernel_takes(X):
         return None
     p = X.shape[1]
     low, high, flags = (np.empty(p, dtype=X.dtype) for _ in range(3))
     sums = np.empty(p, dtype=np.uint64) if bit_sums else None
-    values = np.empty(p) if value_sums else None
-    _kernels.extrema(X, low, high, flags, sums, values)
+    values = (np.empty(p), np.empty(p)) if value_sums else (None, None)
+    _kernels.extrema(X, low, high, flags, sums, *values)
     if flags.any():
         return False
+    values = values if value_sums else None
     return low.astype(np.float64), high.astype(np.float64), sums, values
+
+
+def _split(a):
+    """Veltkamp's split of ``a`` into two halves of 26 bits each, exactly."""
+    c = 134217729.0 * a  # 2**27 + 1
+    high = c - (c - a)
+    return high, a - high
+
+
+def exact_mean(total, error, n):
+    """``(mean, residual)`` of a sum given as the unevaluated ``total + error``.
+
+    ``mean`` is the quotient ``(total + error) / n`` rounded to nearest (to
+    within the sums' own error), and ``mean + residual`` the exact quotient
+    to within about ``eps**2`` of it: the remainder
+    ``total - mean * n`` is taken exactly, the product by Dekker's method
+    (``n`` is an integer below 2**53, ``mean`` within float64's range where
+    the sums are, see :data:`_SAFE_HIGH`).
+    """
+    with np.errstate(all="ignore"):
+        mean = (total + error) / n
+        a, b = _split(mean)
+        c, d = _split(np.float64(n))
+        product = mean * n
+        # mean * n == product + tail exactly.
+        tail = ((a * c - product) + a * d + b * c) + b * d
+        residual = (((total - product) - tail) + error) / n
+        residual = np.where(np.isfinite(residual), residual, 0.0)
+    # The mean rounded once more with its residual: within half an ulp.
+    return two_sum(mean, residual)
 
 
 _FUSED = (np.dtype(np.float64), np.dtype(np.float32))
@@ -873,7 +903,7 @@ def _binade_mean(X, low, high, bit_sums=None):
 _RECENTER = 16.0
 
 
-def _shifted_moments(X, center, missing=None, count=None, finite=False):
+def _shifted_moments(X, center, missing=None, count=None, finite=False, recenter=False):
     """Mean and rms deviation of the columns of X from deviations from ``center``.
 
     Two passes over the cached block for the deviations' sum and sum of squares
@@ -885,7 +915,8 @@ def _shifted_moments(X, center, missing=None, count=None, finite=False):
     from the center)``, the mean as the float64 pivot and its residual (see
     :class:`FeatureStats`), or None with ``finite`` as soon as a deviation's
     sum is not finite (a NaN, an infinity or an overflow, which the caller
-    handles elsewhere).
+    handles elsewhere). ``recenter`` takes the second pass around the mean
+    whatever the first found.
     """
     count = X.shape[0] if count is None else count
     dev = scratch("deviations", X.shape, order="F" if column_major(X) else "C")
@@ -906,7 +937,7 @@ def _shifted_moments(X, center, missing=None, count=None, finite=False):
     offset, squares, var = first
     # NaN (a column never observed, or a NaN or infinity that the caller will
     # send elsewhere) compares False: no second pass for it.
-    if (offset * offset > _RECENTER * var).any():
+    if recenter or (offset * offset > _RECENTER * var).any():
         center = center + offset
         second = deviations(center)
         if second is None:

@@ -82,45 +82,59 @@ def test_fused_extrema_equal_numpy_reductions(name, dtype, order):
     assert_array_equal(low2, low)
     assert_array_equal(high2, high)
     assert_array_equal(sums2, sums)
-    assert values.dtype == np.float64
+    assert all(v.dtype == np.float64 for v in values)
     assert_values_sums(X, values)
     # Without the bits' sums, the values' sums are the same.
-    assert_array_equal(_stats._fused_extrema(X, value_sums=True)[3], values)
+    alone = _stats._fused_extrema(X, value_sums=True)[3]
+    for part, both in zip(alone, values, strict=True):
+        assert_array_equal(part, both)
 
 
 def assert_values_sums(X, values):
-    """Each column's sum within (128 + 2 log2(n) + 8) eps of the sum of |x|.
+    """total + error is each column's exact sum to (n + 4) eps**2 of sum |x|.
 
-    A sum adds at most 128 values in sequence (a chunk of rows; a lane adds
-    32, then 4 pairwise steps), then log2(n / 128) + 1 pairwise ones.
+    The kernel sums with Knuth's two-sum: ``total`` is the running sum,
+    ``error`` the sum of its rounding errors (compensated summation), so
+    only the errors' own rounding is lost.
     """
+    total, error = values
     n = X.shape[0]
     for j in range(X.shape[1]):
         column = [float(v) for v in X[:, j]]
         exact = sum(map(Fraction, column))
-        terms = 128 + 2 * math.log2(n) + 8
-        bound = terms * 2.0**-53 * math.fsum(map(abs, column))
-        assert abs(Fraction(values[j]) - exact) <= Fraction(bound)
+        bound = Fraction((n + 4) * 2.0**-106) * sum(map(abs, map(Fraction, column)))
+        assert abs(Fraction(total[j]) + Fraction(error[j]) - exact) <= bound
 
 
 @pytest.mark.parametrize("order", ORDERS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("rows", [1, 15, 16, 511, 512, 513, 128 * 37 + 5, 300_000])
-def test_fused_value_sums_add_chunks_pairwise(rows, dtype, order):
-    # A column far from zero: sums added one by one into a running total
-    # would lose digits with every chunk; pairwise, they stay near exact.
+@pytest.mark.parametrize("rows", [1, 15, 16, 17, 511, 128 * 37 + 5, 300_000])
+def test_fused_value_sums_are_compensated(rows, dtype, order):
+    # Columns far from zero, equal values with one outlier first (whose
+    # plain sums drift by dozens of ulps of the mean), and values that
+    # cancel: their sums exact but for the errors' own rounding.
     rng = np.random.default_rng(rows)
-    X = layout((1e4 + rng.normal(size=(rows, 3))).astype(dtype), order)
+    X = np.empty((rows, 4))
+    X[:, 0] = 1e4 + rng.normal(size=rows)
+    X[:, 1] = 2.0 / 3.0
+    X[0, 1] = -1.0
+    X[:, 2] = np.where(np.arange(rows) % 2, 0.1, -0.3)
+    X[:, 3] = rng.normal(size=rows) * 10.0 ** rng.integers(-8, 8, size=rows)
+    X = layout(X.astype(dtype), order)
     values = _stats._fused_extrema(X, value_sums=True)[3]
     assert_values_sums(X, values)
-    # As accurate as NumPy's pairwise sum of each contiguous column, to a few
-    # of its rounding errors.
-    for j in range(3):
-        column = np.ascontiguousarray(X[:, j], dtype=np.float64)
-        exact = sum(map(Fraction, column.tolist()))
-        numpy_error = abs(Fraction(float(column.sum())) - exact)
-        ours = abs(Fraction(values[j]) - exact)
-        assert ours <= 8 * numpy_error + Fraction(4 * 2.0**-53 * abs(float(exact)))
+    # The mean from them: within an ulp of the exact mean, its residual
+    # carrying the rest, to the sums' own error.
+    mean, residual = _stats.exact_mean(*values, rows)
+    for j in range(4):
+        column = list(map(Fraction, X[:, j].astype(np.float64).tolist()))
+        exact = sum(column) / rows
+        lost = Fraction((rows + 4) * 2.0**-106) * sum(map(abs, column)) / rows
+        assert (
+            abs(Fraction(mean[j]) - exact) <= Fraction(np.spacing(abs(mean[j]))) + lost
+        )
+        gap = abs(Fraction(mean[j]) + Fraction(residual[j]) - exact)
+        assert gap <= Fraction(2.0**-100) * abs(exact) + lost
 
 
 @pytest.mark.parametrize("order", ORDERS)
@@ -171,10 +185,12 @@ def test_the_kernels_refuse_bad_arguments():
         kernels.extrema(X, np.empty(2), *out[1:], None)
     with pytest.raises(ValueError, match="wrong size"):
         kernels.extrema(X, *out, np.empty(3, dtype=np.uint32))
+    with pytest.raises(ValueError, match="together"):
+        kernels.extrema(X, *out, None, np.empty(3))
     with pytest.raises(ValueError, match="wrong size"):
-        kernels.extrema(X, *out, None, np.empty(2))
+        kernels.extrema(X, *out, None, np.empty(2), np.empty(3))
     with pytest.raises(ValueError, match="wrong size"):
-        kernels.extrema(X, *out, None, np.empty(3, dtype=np.float32))
+        kernels.extrema(X, *out, None, np.empty(3), np.empty(3, dtype=np.float32))
 
 
 def data():
