@@ -548,6 +548,23 @@ def _reduce_columns(ufunc, X, dtype=None):
     return result
 
 
+def _pairwise_column_sums(X):
+    """``X.sum(axis=0)`` in float64, by halves: each level adds a block's first
+    half of rows to its second, so that every sum adds about ``log2(n)``
+    terms in sequence (NumPy's column reductions of a C-ordered block add
+    ``n / k`` in sequence: equal values then round the same way at every
+    step). A pass and a half over the block, for NumPy's exact paths.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    total = np.zeros(X.shape[1])
+    while X.shape[0] > 8:
+        half = X.shape[0] // 2
+        if X.shape[0] % 2:
+            total += X[-1]
+        X = X[:half] + X[half : 2 * half]
+    return np.add.reduce(X, axis=0) + total
+
+
 def _subtract_columns(X, vector, out):
     """``out = X - vector``, one value per column, on widened rows when it can.
 
@@ -916,7 +933,8 @@ def _shifted_moments(X, center, missing=None, count=None, finite=False, recenter
     :class:`FeatureStats`), or None with ``finite`` as soon as a deviation's
     sum is not finite (a NaN, an infinity or an overflow, which the caller
     handles elsewhere). ``recenter`` takes the second pass around the mean
-    whatever the first found.
+    whatever the first found, and sums the deviations pairwise (see
+    :func:`_pairwise_column_sums`).
     """
     count = X.shape[0] if count is None else count
     dev = scratch("deviations", X.shape, order="F" if column_major(X) else "C")
@@ -925,7 +943,10 @@ def _shifted_moments(X, center, missing=None, count=None, finite=False, recenter
         _subtract_columns(X, center, out=dev)
         if missing is not None:
             np.copyto(dev, 0.0, where=missing)
-        offset = _reduce_columns(np.add, dev) / count
+        if recenter:
+            offset = _pairwise_column_sums(dev) / count
+        else:
+            offset = _reduce_columns(np.add, dev) / count
         if finite and not np.isfinite(offset).all():
             return None
         squares = _reduce_columns(np.add, np.square(dev, out=dev))
