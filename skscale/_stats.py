@@ -664,9 +664,9 @@ def _plain_stats(X, moments, extrema=True):
         if fused is None:
             low = _reduce_columns(np.minimum, X).astype(np.float64)
             high = _reduce_columns(np.maximum, X).astype(np.float64)
-            bit_sums = value_sums = None
+            value_sums = None
         else:
-            low, high, bit_sums, value_sums = fused
+            low, high, _, value_sums = fused
         largest = np.maximum(np.abs(low), np.abs(high))
         plain = (largest < _SAFE_HIGH) & ((largest > _SAFE_LOW) | (largest == 0))
         if not plain.all():
@@ -674,28 +674,16 @@ def _plain_stats(X, moments, extrema=True):
         nan = np.full(p, np.nan)
         if moments == 0:
             return FeatureStats(n, count, count.astype(np.float64), nan, nan, low, high)
-        if moments == 1 and value_sums is not None:
-            # The kernel's compensated sums: the exact mean to rounding, in
-            # the extrema's pass, whatever the data.
-            mean, residual = exact_mean(*value_sums, n)
-            return FeatureStats(
-                n,
-                count,
-                count.astype(np.float64),
-                mean,
-                nan,
-                low,
-                high,
-                residual=residual,
-            )
         if moments == 1:
-            exact = _binade_mean(X, low, high, bit_sums)
-            if exact is not None:
+            if value_sums is not None:
+                # The kernel's compensated sums: the exact mean to rounding,
+                # in the extrema's pass, whatever the data.
+                mean, residual = exact_mean(*value_sums, n)
+            elif (exact := _binade_mean(X, low, high)) is not None:
                 mean, residual = exact
             else:
-                # NumPy's path (the kernel, where it runs, gave compensated
-                # sums): the mean of the deviations from the block's first
-                # row, then of the deviations from that mean, which are
+                # NumPy's path: the mean of the deviations from the block's
+                # first row, then of the deviations from that mean, which are
                 # small against the data (an outlying first row, or values
                 # all alike, would drift as their plain sums are added).
                 pivot = X[0].astype(np.float64)
