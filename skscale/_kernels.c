@@ -554,34 +554,32 @@ extrema(PyObject *Py_UNUSED(module), PyObject *args)
     double *errors = at_values < 0 ? NULL : (double *)r.views[at_values + 1].buf;
     const char *base = r.block.buf;
     void *lo = r.views[0].buf, *hi = r.views[1].buf, *flags = r.views[2].buf;
-#define EXTREMA_CALL(F)                                                          \
-    F(base, r.n, r.p, r.stride, lo, hi, flags, sums, values, errors)
+/* The instance for the block's layout and dtype, with or without VALUES. */
+#define EXTREMA_CALL(PREFIX)                                                     \
+    do {                                                                         \
+        if (r.columns && r.itemsize == 8) {                                      \
+            PREFIX##lines_double(base, r.n, r.p, r.stride, lo, hi, flags, sums,  \
+                                 values, errors);                                \
+        }                                                                        \
+        else if (r.columns) {                                                    \
+            PREFIX##lines_float(base, r.n, r.p, r.stride, lo, hi, flags, sums,   \
+                                values, errors);                                 \
+        }                                                                        \
+        else if (r.itemsize == 8) {                                              \
+            PREFIX##double(base, r.n, r.p, r.stride, lo, hi, flags, sums,        \
+                           values, errors);                                      \
+        }                                                                        \
+        else {                                                                   \
+            PREFIX##float(base, r.n, r.p, r.stride, lo, hi, flags, sums, values, \
+                          errors);                                               \
+        }                                                                        \
+    } while (0)
     Py_BEGIN_ALLOW_THREADS
     if (values) {
-        if (r.columns && r.itemsize == 8) {
-            EXTREMA_CALL(extrema_values_lines_double);
-        }
-        else if (r.columns) {
-            EXTREMA_CALL(extrema_values_lines_float);
-        }
-        else if (r.itemsize == 8) {
-            EXTREMA_CALL(extrema_values_double);
-        }
-        else {
-            EXTREMA_CALL(extrema_values_float);
-        }
-    }
-    else if (r.columns && r.itemsize == 8) {
-        EXTREMA_CALL(extrema_lines_double);
-    }
-    else if (r.columns) {
-        EXTREMA_CALL(extrema_lines_float);
-    }
-    else if (r.itemsize == 8) {
-        EXTREMA_CALL(extrema_double);
+        EXTREMA_CALL(extrema_values_);
     }
     else {
-        EXTREMA_CALL(extrema_float);
+        EXTREMA_CALL(extrema_);
     }
     Py_END_ALLOW_THREADS
 #undef EXTREMA_CALL

@@ -820,7 +820,7 @@ def _fused_moments(X, center):
     return mean, residual, np.sqrt(np.maximum(var, 0.0)), s2
 
 
-def _binade_mean(X, low, high, bit_sums=None):
+def _binade_mean(X, low, high):
     """The mean of a block whose every column lies within one binade, from its bits.
 
     Within a binade (one sign, one exponent) a float is an affine function of
@@ -833,14 +833,12 @@ def _binade_mean(X, low, high, bit_sums=None):
     pass and no temporary, where the deviations from a pivot take two passes
     and a scratch block.
 
-    ``low`` and ``high`` are the columns' extrema in float64 (finite, no NaN);
-    ``bit_sums``, if not None, the sums of the columns' bits modulo 2**64
-    (from :func:`_fused_extrema`), which save the pass that sums them.
-    Returns ``(mean, residual)``, or None when a column is not within one
-    binade or lies below ``2**nmant`` of the smallest normal number (it
-    straddles a power of two, or holds zero or tiny values), or when the
-    kernel's ``bit_sums`` cover too many rows to be read back exactly (a long
-    column): the caller then takes the deviations.
+    NumPy's path for a mean (the compiled kernel sums the values themselves,
+    see :func:`_fused_extrema`). ``low`` and ``high`` are the columns'
+    extrema in float64 (finite, no NaN). Returns ``(mean, residual)``, or
+    None when a column is not within one binade or lies below ``2**nmant``
+    of the smallest normal number (it straddles a power of two, or holds
+    zero or tiny values): the caller then takes the deviations.
     """
     n, p = X.shape
     kind = _BINADES.get(X.dtype)
@@ -863,21 +861,13 @@ def _binade_mean(X, low, high, bit_sums=None):
     if n > 2 ** (62 - int(nmant)):
         reach = int(np.abs((high_bits - pivot_bits).view(stype)).max()) + 1
         group = min(n, (2**63 - 1) // reach)
-        if group < n and bit_sums is not None:
-            # The kernel's sums cover the whole block, too many rows to be
-            # read back exactly: its fused deviations take one pass, where
-            # the groups would take one small reduction each.
-            return None
     pivot_bits = pivot_bits.astype(np.uint64)
     bits = X.view(utype)
 
     def offsets(rows):
         # Modulo 2**64, the sum of the rows' offsets from the pivot's bits;
         # that sum is below 2**63 in magnitude, so it is read back exactly.
-        if bit_sums is not None and rows.shape[0] == n:
-            total = bit_sums.copy()
-        else:
-            total = _reduce_columns(np.add, rows, dtype=np.uint64)
+        total = _reduce_columns(np.add, rows, dtype=np.uint64)
         total -= pivot_bits * rows.shape[0]
         return total.view(np.int64)
 
