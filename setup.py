@@ -24,6 +24,8 @@ setup(
             "skscale._kernels",
             sources=["skscale/_kernels.c"],
             extra_compile_args=flags,
+            # hypot and sqrt of the row normalizers' pass.
+            libraries=[] if sys.platform == "win32" else ["m"],
             optional=True,
         )
     ]

@@ -13,13 +13,16 @@
  * bit the same. Both read a C-ordered block row by row and a column-major one
  * (a Fortran-ordered array's tile, a frame's column) a column at a time, in
  * lanes. affine() applies a fitted map with NumPy's operations in NumPy's
- * order, so its output is the NumPy path's bit for bit. The loops run without
- * the GIL, so the thread pool's blocks run in parallel; on x86-64 each is
- * built three times, for AVX-512, AVX2 and the baseline, and the machine
- * picks at load time.
+ * order, so its output is the NumPy path's bit for bit. rows() is the row
+ * normalizers' pass: each row's statistics, then the row divided from cache,
+ * bit for bit as the tests' NumPy transcription of its order. The loops run
+ * without the GIL, so the thread pool's blocks run in parallel; on x86-64
+ * each is built three times, for AVX-512, AVX2 and the baseline, and the
+ * machine picks at load time.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -399,6 +402,325 @@ static const affine_fn affine_table[2][2][2][2][2][2] = {
     {AFFINE_ROW(fd), AFFINE_ROW(ff)},
 };
 
+/* The row normalizers' pass: each row's statistics, then the row divided,
+ * from the same cached values (one read of the block from memory, where the
+ * statistics and the map took two). The statistics are those of
+ * skscale._stats.fused_row_moments: s1 and s2, the sums of the row's
+ * deviations from a pivot (its first value; 0 for the l2 norm) and of their
+ * squares, in float64 (a NaN or an infinity among the values makes s2 NaN
+ * or infinite, as an overflow does: no flag is needed). Each sum is
+ * taken in one order: of the first p - p % 8 values, value j into lane
+ * j % 8, the lanes then added as LANE_SUM adds them; the last p % 8 values
+ * in sequence into a tail sum, added last. A C-ordered block (a row in
+ * vectors of 8) and a column-major one (8 rows in the lanes of a vector, a
+ * column at a time) keep that order alike, so they give the same bits. */
+typedef struct {
+    double p, factor, root_eps, recenter;
+    int with_mean, with_std;
+} RowMap;
+
+/* The divisor of a row (and, for MODE 1, the mean of its deviations) from
+ * its statistics, as the caller's NumPy code derives it; 0 for a row left to
+ * the caller. MODE 0, the l2 norm: sqrt(s2), kept where it lies in
+ * (1e-140, 1e140), where no square overflowed or underflowed. MODE 1,
+ * LayerNormalizer: the moments kept where they are exact to rounding (finite,
+ * no NaN, the pivot within sqrt(recenter) standard deviations of the mean,
+ * the squares far from underflow); the divisor
+ * hypot(sqrt(var) * factor, root_eps), or 1 without with_std or where it
+ * is 0. */
+static inline int
+row_divisor(int mode, const RowMap *m, double s1, double s2, double *offset,
+            double *divisor)
+{
+    *offset = 0.0;
+    *divisor = 1.0;
+    if (mode == 0) {
+        double norm = sqrt(s2);
+        int kept = norm > 1e-140 && norm < 1e140;
+        *divisor = kept ? norm : 1.0;
+        return kept;
+    }
+    double mean = s1 / m->p;
+    double var = s2 / m->p - mean * mean;
+    var = var < 0.0 ? 0.0 : var;
+    if (!(isfinite(s2) && mean * mean <= m->recenter * var && s2 > 0x1p-900)) {
+        return 0;
+    }
+    /* hypot(x, 0) is |x| (C99), without a call to libm's hypot. */
+    double std = sqrt(var) * m->factor;
+    double scale = !m->with_std          ? 1.0
+                   : m->root_eps == 0.0 ? fabs(std)
+                                        : hypot(std, m->root_eps);
+    *offset = mean;
+    *divisor = scale == 0.0 ? 1.0 : scale;
+    return 1;
+}
+
+/* Whether the machine runs the AVX-512 clones (set at import): they alone
+ * have fused multiply-adds inline, for the division of float32 rows. */
+static int fast_fma = 0;
+
+/* q = d / s in each lane, correctly rounded, given r = 1 / s (correctly
+ * rounded). Where the values come from float32 (FLOAT) and fused
+ * multiply-adds are inline: q = d * r, then twice q = q - (q * s - d) * r,
+ * the remainder q * s - d exact in a fused multiply-add (and +0 where q is
+ * exact, so that a zero keeps its sign); by Markstein's theorem
+ * (a reciprocal within half an ulp, a quotient within one ulp after the
+ * first correction) the second gives the correctly rounded quotient, the
+ * same bits as the division, at a fraction of its cost. A float32 row's
+ * quotients and remainders lie far from float64's overflow and underflow
+ * (|d| within 2**-200 and 2**200 of the divisor's scale), where the theorem
+ * holds; float64 rows take the division. */
+#define VFMA(out, a, b, c)                                                       \
+    for (int k_ = 0; k_ < 8; k_++) {                                             \
+        (out)[k_] = __builtin_fma((a)[k_], (b)[k_], (c)[k_]);                    \
+    }
+#define DIVIDE(FLOAT, q, d, s, r)                                                \
+    do {                                                                         \
+        if ((FLOAT) && fast_fma) {                                               \
+            vdouble e_, m_ = -(d);                                               \
+            (q) = (d) * (r);                                                     \
+            VFMA(e_, q, s, m_);                                                  \
+            e_ = -e_;                                                            \
+            VFMA(q, e_, r, q);                                                   \
+            VFMA(e_, q, s, m_);                                                  \
+            e_ = -e_;                                                            \
+            VFMA(q, e_, r, q);                                                   \
+        }                                                                        \
+        else {                                                                   \
+            (q) = (d) / (s);                                                     \
+        }                                                                        \
+    } while (0)
+
+#define STORE_DOUBLE(ptr, v) memcpy((ptr), &(v), sizeof(v))
+#define STORE_FLOAT(ptr, v)                                                      \
+    do {                                                                         \
+        vfloat narrow_ = __builtin_convertvector((v), vfloat);                   \
+        memcpy((ptr), &narrow_, sizeof narrow_);                                 \
+    } while (0)
+
+/* One row of p values `xstep` items apart (written `ystep` apart), scalar,
+ * in the vectors' order: the rows of a column-major block past its last
+ * group of 8, and those of a group with a row left to the caller. */
+#define ROW_ONE(T, MODE)                                                         \
+    static inline void row_one_##T##_##MODE(                                    \
+        const T *x, T *y, Py_ssize_t p, Py_ssize_t xstep, Py_ssize_t ystep,      \
+        const RowMap *m, unsigned char *done)                                    \
+    {                                                                            \
+        double a1[8] = {0}, a2[8] = {0}, t1 = 0.0, t2 = 0.0;                     \
+        const double c = MODE ? (double)x[0] : 0.0;                              \
+        const Py_ssize_t full = p - p % 8;                                       \
+        for (Py_ssize_t j = 0; j < p; j++) {                                     \
+            double d = (double)x[j * xstep] - c;                                 \
+            if (j < full) {                                                      \
+                a1[j & 7] += d;                                                  \
+                a2[j & 7] += d * d;                                              \
+            }                                                                    \
+            else {                                                               \
+                t1 += d;                                                         \
+                t2 += d * d;                                                     \
+            }                                                                    \
+        }                                                                        \
+        double offset, divisor;                                                  \
+        *done = (unsigned char)row_divisor(MODE, m, LANE_SUM(a1) + t1,           \
+                                           LANE_SUM(a2) + t2, &offset, &divisor); \
+        if (!*done) {                                                            \
+            return;                                                              \
+        }                                                                        \
+        for (Py_ssize_t j = 0; j < p; j++) {                                     \
+            double v = (double)x[j * xstep];                                     \
+            if (MODE && m->with_mean) {                                          \
+                v = v - c;                                                       \
+                v = v - offset;                                                  \
+            }                                                                    \
+            y[j * ystep] = (T)(v / divisor);                                     \
+        }                                                                        \
+    }
+
+ROW_ONE(double, 0)
+ROW_ONE(double, 1)
+ROW_ONE(float, 0)
+ROW_ONE(float, 1)
+
+/* A C-ordered block: rows `ss` (source) and `ds` (destination) bytes apart,
+ * each of p contiguous values, read in vectors of 8. dst may be src (no
+ * restrict). */
+#define ROWS_C(NAME, T, LOAD, STORE, MODE)                                       \
+    SKSCALE_CLONES static void NAME(const char *src, char *dst, Py_ssize_t n,   \
+                                    Py_ssize_t p, Py_ssize_t ss, Py_ssize_t ds,  \
+                                    const RowMap *m, unsigned char *done)        \
+    {                                                                            \
+        const vdouble zero = {0};                                                \
+        const Py_ssize_t full = p - p % 8;                                       \
+        const int center = MODE && m->with_mean;                                 \
+        for (Py_ssize_t i = 0; i < n; i++) {                                     \
+            const T *x = (const T *)(src + i * ss);                              \
+            T *y = (T *)(dst + i * ds);                                          \
+            const double c = MODE ? (double)x[0] : 0.0;                          \
+            const vdouble cv = zero + c;                                         \
+            vdouble a1 = zero, a2 = zero, d, q;                                  \
+            double t1 = 0.0, t2 = 0.0;                                           \
+            for (Py_ssize_t j = 0; j < full; j += 8) {                           \
+                LOAD(d, x + j);                                                  \
+                if (MODE) {                                                      \
+                    d -= cv;                                                     \
+                    a1 += d;                                                     \
+                }                                                                \
+                a2 += d * d;                                                     \
+            }                                                                    \
+            for (Py_ssize_t j = full; j < p; j++) {                              \
+                double e = (double)x[j] - c;                                     \
+                t1 += e;                                                         \
+                t2 += e * e;                                                     \
+            }                                                                    \
+            double offset, divisor;                                              \
+            done[i] = (unsigned char)row_divisor(                                \
+                MODE, m, LANE_SUM(a1) + t1, LANE_SUM(a2) + t2, &offset,          \
+                &divisor);                                                       \
+            if (!done[i]) {                                                      \
+                continue;                                                        \
+            }                                                                    \
+            const vdouble ov = zero + offset, dv = zero + divisor,               \
+                          rv = zero + 1.0 / divisor;                             \
+            (void)rv;                                                            \
+            for (Py_ssize_t j = 0; j < full; j += 8) {                           \
+                LOAD(d, x + j);                                                  \
+                if (center) {                                                    \
+                    d -= cv;                                                     \
+                    d -= ov;                                                     \
+                }                                                                \
+                DIVIDE(sizeof(T) == 4, q, d, dv, rv);                            \
+                STORE(y + j, q);                                                 \
+            }                                                                    \
+            for (Py_ssize_t j = full; j < p; j++) {                              \
+                double v = (double)x[j];                                         \
+                if (center) {                                                    \
+                    v = v - c;                                                   \
+                    v = v - offset;                                              \
+                }                                                                \
+                y[j] = (T)(v / divisor);                                         \
+            }                                                                    \
+        }                                                                        \
+    }
+
+/* A column-major block: p columns of n contiguous values, `ss` and `ds`
+ * bytes apart; FROWS rows at a time, in groups of 8 rows, one in each lane of
+ * a vector. The statistics go a column at a time down the FROWS rows, then
+ * the division a column at a time again, from L2: reading 8 rows across
+ * every column instead touches as many pages as there are columns, for loads
+ * and stores alike, and ran ten times slower once the output was not the
+ * input. A group with a row left to the caller is divided row by row. */
+#ifndef FROWS
+#define FROWS 256
+#endif
+#define ROWS_F(NAME, T, LOAD, STORE, MODE)                                       \
+    SKSCALE_CLONES static void NAME(const char *src, char *dst, Py_ssize_t n,   \
+                                    Py_ssize_t p, Py_ssize_t ss, Py_ssize_t ds,  \
+                                    const RowMap *m, unsigned char *done)        \
+    {                                                                            \
+        const vdouble zero = {0};                                                \
+        const int center = MODE && m->with_mean;                                 \
+        const Py_ssize_t whole = n - n % 8, full = p - p % 8;                    \
+        const Py_ssize_t xstep = ss / (Py_ssize_t)sizeof(T);                     \
+        const Py_ssize_t ystep = ds / (Py_ssize_t)sizeof(T);                     \
+        /* Lanes 0-7, then the tail sum, for each group of rows. */            \
+        vdouble a1[9][FROWS / 8], a2[9][FROWS / 8];                              \
+        vdouble c[FROWS / 8], ov[FROWS / 8], dv[FROWS / 8], rv[FROWS / 8], d, q; \
+        int all[FROWS / 8];                                                      \
+        for (Py_ssize_t i0 = 0; i0 < whole; i0 += FROWS) {                       \
+            const int groups =                                                   \
+                (int)((whole - i0 < FROWS ? whole - i0 : FROWS) / 8);            \
+            for (int g = 0; g < groups; g++) {                                   \
+                for (int k = 0; k < 9; k++) {                                    \
+                    a1[k][g] = a2[k][g] = zero;                                  \
+                }                                                                \
+                c[g] = zero;                                                     \
+                if (MODE) {                                                      \
+                    LOAD(c[g], (const T *)src + i0 + 8 * g);                     \
+                }                                                                \
+            }                                                                    \
+            for (Py_ssize_t j = 0; j < p; j++) {                                 \
+                const T *x = (const T *)(src + j * ss) + i0;                     \
+                const int lane = j < full ? (int)(j & 7) : 8;                    \
+                vdouble *s1 = a1[lane], *s2 = a2[lane];                          \
+                for (int g = 0; g < groups; g++) {                               \
+                    LOAD(d, x + 8 * g);                                          \
+                    if (MODE) {                                                  \
+                        d -= c[g];                                               \
+                        s1[g] += d;                                              \
+                    }                                                            \
+                    s2[g] += d * d;                                              \
+                }                                                                \
+            }                                                                    \
+            for (int g = 0; g < groups; g++) {                                   \
+                vdouble s1 = ((a1[0][g] + a1[4][g]) + (a1[2][g] + a1[6][g])) +   \
+                             ((a1[1][g] + a1[5][g]) + (a1[3][g] + a1[7][g]));    \
+                vdouble s2 = ((a2[0][g] + a2[4][g]) + (a2[2][g] + a2[6][g])) +   \
+                             ((a2[1][g] + a2[5][g]) + (a2[3][g] + a2[7][g]));    \
+                s1 += a1[8][g];                                                  \
+                s2 += a2[8][g];                                                  \
+                all[g] = 1;                                                      \
+                for (int k = 0; k < 8; k++) {                                    \
+                    double o, r;                                                 \
+                    unsigned char *flag = &done[i0 + 8 * g + k];                 \
+                    *flag = (unsigned char)row_divisor(MODE, m, s1[k], s2[k],    \
+                                                       &o, &r);                  \
+                    all[g] &= *flag;                                             \
+                    ov[g][k] = o;                                                \
+                    dv[g][k] = r;                                                \
+                    rv[g][k] = 1.0 / r;                                          \
+                }                                                                \
+            }                                                                    \
+            for (Py_ssize_t j = 0; j < p; j++) {                                 \
+                const T *x = (const T *)(src + j * ss) + i0;                     \
+                T *y = (T *)(dst + j * ds) + i0;                                 \
+                for (int g = 0; g < groups; g++) {                               \
+                    if (!all[g]) {                                               \
+                        continue;                                                \
+                    }                                                            \
+                    LOAD(d, x + 8 * g);                                          \
+                    if (center) {                                                \
+                        d -= c[g];                                               \
+                        d -= ov[g];                                              \
+                    }                                                            \
+                    DIVIDE(sizeof(T) == 4, q, d, dv[g], rv[g]);                  \
+                    STORE(y + 8 * g, q);                                         \
+                }                                                                \
+            }                                                                    \
+            for (int g = 0; g < groups; g++) {                                   \
+                for (int k = 0; !all[g] && k < 8; k++) {                         \
+                    Py_ssize_t i = i0 + 8 * g + k;                               \
+                    if (done[i]) {                                               \
+                        row_one_##T##_##MODE((const T *)src + i, (T *)dst + i,   \
+                                             p, xstep, ystep, m, &done[i]);      \
+                    }                                                            \
+                }                                                                \
+            }                                                                    \
+        }                                                                        \
+        for (Py_ssize_t i = whole; i < n; i++) {                                 \
+            row_one_##T##_##MODE((const T *)src + i, (T *)dst + i, p, xstep,     \
+                                 ystep, m, &done[i]);                            \
+        }                                                                        \
+    }
+
+ROWS_C(rows_c_double_0, double, LOAD_DOUBLE, STORE_DOUBLE, 0)
+ROWS_C(rows_c_double_1, double, LOAD_DOUBLE, STORE_DOUBLE, 1)
+ROWS_C(rows_c_float_0, float, LOAD_FLOAT, STORE_FLOAT, 0)
+ROWS_C(rows_c_float_1, float, LOAD_FLOAT, STORE_FLOAT, 1)
+ROWS_F(rows_f_double_0, double, LOAD_DOUBLE, STORE_DOUBLE, 0)
+ROWS_F(rows_f_double_1, double, LOAD_DOUBLE, STORE_DOUBLE, 1)
+ROWS_F(rows_f_float_0, float, LOAD_FLOAT, STORE_FLOAT, 0)
+ROWS_F(rows_f_float_1, float, LOAD_FLOAT, STORE_FLOAT, 1)
+
+typedef void (*rows_fn)(const char *, char *, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                        Py_ssize_t, const RowMap *, unsigned char *);
+
+/* [column-major][float32][mode] */
+static const rows_fn rows_table[2][2][2] = {
+    {{rows_c_double_0, rows_c_double_1}, {rows_c_float_0, rows_c_float_1}},
+    {{rows_f_double_0, rows_f_double_1}, {rows_f_float_0, rows_f_float_1}},
+};
+
 /* A contiguous vector of `length` items of `itemsize` bytes, writable
  * unless `flags` is PyBUF_C_CONTIGUOUS alone. */
 static int
@@ -424,6 +746,17 @@ get_vector(PyObject *obj, Py_buffer *view, Py_ssize_t length, Py_ssize_t itemsiz
                          PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS);
 }
 
+/* A buffer's struct format without its byte-order prefix ("d", "f", ...). */
+static const char *
+plain_format(const Py_buffer *view)
+{
+    const char *format = view->format ? view->format : "B";
+    if (format[0] == '<' || format[0] == '=' || format[0] == '@') {
+        format++;
+    }
+    return format;
+}
+
 /* A 2-D float64 or float32 buffer whose rows hold contiguous values (a row
  * of one value is contiguous), read with `flags`. `whole` (the reductions)
  * asks for at least one row and for rows that do not overlap, or for
@@ -436,10 +769,7 @@ get_rows(PyObject *obj, Py_buffer *block, int flags, int whole, int *columns)
     if (PyObject_GetBuffer(obj, block, flags) < 0) {
         return 0;
     }
-    const char *format = block->format ? block->format : "B";
-    if (format[0] == '<' || format[0] == '=' || format[0] == '@') {
-        format++;
-    }
+    const char *format = plain_format(block);
     int is_double = strcmp(format, "d") == 0;
     Py_ssize_t itemsize = is_double ? 8 : 4;
     int ok = block->ndim == 2 && (is_double || strcmp(format, "f") == 0);
@@ -678,6 +1008,71 @@ affine(PyObject *Py_UNUSED(module), PyObject *args)
     return PyBool_FromLong(!bad);
 }
 
+static PyObject *
+rows(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *src_obj, *dst_obj, *done_obj;
+    int mode, with_mean, with_std;
+    RowMap m;
+    if (!PyArg_ParseTuple(args, "OOOippdddd", &src_obj, &dst_obj, &done_obj,
+                          &mode, &with_mean, &with_std, &m.factor, &m.root_eps,
+                          &m.recenter, &m.p)) {
+        return NULL;
+    }
+    m.with_mean = with_mean;
+    m.with_std = with_std;
+    Py_buffer src, dst, done;
+    if (PyObject_GetBuffer(src_obj, &src, PyBUF_RECORDS_RO) < 0) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(dst_obj, &dst, PyBUF_RECORDS) < 0) {
+        PyBuffer_Release(&src);
+        return NULL;
+    }
+    const char *format = plain_format(&src), *dformat = plain_format(&dst);
+    const int is_float = strcmp(format, "f") == 0;
+    const Py_ssize_t size = is_float ? 4 : 8;
+    int ok = src.ndim == 2 && dst.ndim == 2 && (is_float || !strcmp(format, "d")) &&
+             strcmp(format, dformat) == 0 && src.shape[0] == dst.shape[0] &&
+             src.shape[1] == dst.shape[1] && src.shape[1] >= 1 &&
+             (mode == 0 || mode == 1);
+    Py_ssize_t n = ok ? src.shape[0] : 0, p = ok ? src.shape[1] : 0;
+    /* Rows contiguous in both (C), or columns contiguous in both, their
+     * strides whole items. */
+    int lines = ok && (p == 1 || (src.strides[1] == size && dst.strides[1] == size));
+    int columns = ok && !lines && src.strides[0] == size && dst.strides[0] == size &&
+                  src.strides[1] % size == 0 && dst.strides[1] % size == 0;
+    if (!lines && !columns) {
+        PyErr_SetString(PyExc_ValueError,
+                        "expected two 2-D float64 or float32 blocks of one dtype "
+                        "and shape, at least one column, both with contiguous "
+                        "rows or both with contiguous columns, and mode 0 or 1");
+        PyBuffer_Release(&dst);
+        PyBuffer_Release(&src);
+        return NULL;
+    }
+    if (get_vector_as(done_obj, &done, n, 1, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) <
+        0) {
+        PyBuffer_Release(&dst);
+        PyBuffer_Release(&src);
+        return NULL;
+    }
+    rows_fn fn = rows_table[columns][is_float][mode];
+    Py_ssize_t ss = src.strides[columns ? 1 : 0], ds = dst.strides[columns ? 1 : 0];
+    unsigned char *flags = done.buf;
+    Py_BEGIN_ALLOW_THREADS
+    fn(src.buf, dst.buf, n, p, ss, ds, &m, flags);
+    Py_END_ALLOW_THREADS
+    Py_ssize_t left = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        left += !flags[i];
+    }
+    PyBuffer_Release(&done);
+    PyBuffer_Release(&dst);
+    PyBuffer_Release(&src);
+    return PyLong_FromSsize_t(left);
+}
+
 static PyMethodDef methods[] = {
     {"affine", affine, METH_VARARGS,
      "affine(src, dst, a, b, scale, mul, add, low, high, inverse, per_line,\n"
@@ -711,6 +1106,20 @@ static PyMethodDef methods[] = {
      "values into values and the sum of its rounding errors into errors\n"
      "(float64, compensated: values + errors is the exact sum to about\n"
      "n eps**2 of the sum of the magnitudes)."},
+    {"rows", rows, METH_VARARGS,
+     "rows(src, dst, done, mode, with_mean, with_std, factor, root_eps,\n"
+     "     recenter, p)\n\n"
+     "A row normalizer's pass over the 2-D float64 or float32 block src into\n"
+     "dst (the same dtype and shape, may be src), both with contiguous rows\n"
+     "or both with contiguous columns: each row's statistics in float64, then\n"
+     "the row divided, where the statistics allow it. mode 0: x / ||x||_2,\n"
+     "where the norm lies in (1e-140, 1e140); mode 1: LayerNormalizer's\n"
+     "((x - x[0]) - offset) / scale (x / scale without with_mean), where the\n"
+     "deviations' moments are exact to rounding; scale is\n"
+     "hypot(std0 * factor, root_eps), or 1 without with_std or where 0; p\n"
+     "(float) is the row length. done (one byte per row) gets 1 for each row\n"
+     "written, 0 for each row left untouched, for the caller. Returns the\n"
+     "number of rows left."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -725,5 +1134,11 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__kernels(void)
 {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+    /* The clones' own test: the AVX-512 clone runs where this holds. */
+    __builtin_cpu_init();
+    fast_fma = __builtin_cpu_supports("avx512f");
+#endif
     return PyModule_Create(&module);
 }

@@ -5,14 +5,22 @@ from scipy import sparse
 
 from ._affine import residual_matters, scale_rows
 from ._array_api import map_rows
-from ._parallel import scratch
+from ._parallel import finite_sum, scratch
 from ._row_normalizer import _RowNormalizer
-from ._stats import FeatureStats, fused_row_moments, row_deviation_moments
+from ._stats import (
+    FeatureStats,
+    fused_row_map,
+    fused_row_moments,
+    row_deviation_moments,
+)
 from ._transform_driver import transform_dense
 from ._validation import (
     check_bool,
     check_real,
 )
+
+# The dtypes of the compiled row pass.
+_FUSED = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 class LayerNormalizer(_RowNormalizer):
@@ -177,8 +185,37 @@ class LayerNormalizer(_RowNormalizer):
             if not wide:
                 dst[...] = rows
 
+        def fused(src, dst, cols):
+            # Every row in one pass; the rows it leaves (NaN, infinity,
+            # overflow, a constant row, a mean far out) from the statistics
+            # core.
+            done = fused_row_map(src, dst, self._layer_map(src.shape[1]))
+            if done is None:
+                finite = finite_sum(src)
+                standardize(src, dst, cols)
+                return finite
+            if done.all():
+                return True
+            redo = np.flatnonzero(~done)
+            rows = src[redo]
+            center, residual, scale = self._row_map(rows)
+            with np.errstate(all="ignore"):
+                rows_done = (rows - center[:, np.newaxis]) - residual[:, np.newaxis]
+                dst[redo] = rows_done / scale[:, np.newaxis]
+            return not np.isinf(rows).any()
+
+        def kernel(dtypes, out_dtype):
+            return fused if out_dtype in _FUSED else None
+
         return transform_dense(
-            self, X, original, copy, standardize, elementwise=False, narrow=True
+            self,
+            X,
+            original,
+            copy,
+            standardize,
+            elementwise=False,
+            fused=kernel,
+            narrow=True,
         )
 
     def _normalize_namespace(self, X, space):
@@ -290,6 +327,13 @@ class LayerNormalizer(_RowNormalizer):
         if out is not dst:
             dst[...] = out
         return True
+
+    def _layer_map(self, p):
+        """The map of :func:`skscale._stats.fused_row_map` for rows of p values."""
+        ddof = float(self.ddof)
+        # At most ddof entries: too few to estimate a variance (0).
+        factor = np.sqrt(p / (p - ddof)) if p > ddof else 0.0
+        return self.with_mean, self.with_std, factor, np.sqrt(float(self.eps))
 
     def _row_map(self, block):
         """Per row of a block: the center, the mean's residual and the divisor."""

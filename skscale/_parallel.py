@@ -210,10 +210,10 @@ def transform_blocks(
     length; rows past the last whole group, and every block otherwise, are
     passed as they are, with ``cols`` returning its argument.
 
-    ``fused(src, dst, cols) -> bool``, where given, is the elementwise
-    ``function`` as one pass that reads any block of X and writes the block of
-    ``out`` in their own dtypes (no float64 scratch block) and tells whether
-    every value it read was finite: the infinity check rides on it.
+    ``fused(src, dst, cols) -> bool``, where given, is ``function`` as one
+    pass that reads any block of X and writes the block of ``out`` in their
+    own dtypes (no float64 scratch block) and tells whether every value it
+    read was finite: the infinity check rides on it.
 
     Returns a boolean mask of the columns of X holding an infinite value,
     detected in the same pass (a sum over the cached block), when
@@ -231,7 +231,6 @@ def transform_blocks(
         and X.flags.c_contiguous
         and out.flags.c_contiguous
     )
-    fused = fused if elementwise else None
     direct = out.dtype == np.float64 or (narrow and out.dtype == np.float32)
     apply = _BlockWriter(function, k if widen else 1, direct, fused=fused)
 
@@ -277,13 +276,13 @@ def transform_blocks(
         with np.errstate(all="ignore"):
             # A sum in the block's own dtype: no cast. An overflow of finite
             # values (or a NaN) only sends the block to the exact test.
-            if check_infinite and not (after or told) and not _finite_sum(src):
+            if check_infinite and not (after or told) and not finite_sum(src):
                 infinite = np.isinf(src).any(axis=0)
             if len(groups) == 1:
                 finite = apply(src, dst)
             else:
                 finite = apply(src, dst, lambda vector: vector[columns])
-            if (told and not finite) or (after and not told and not _finite_sum(dst)):
+            if (told and not finite) or (after and not told and not finite_sum(dst)):
                 infinite = np.isinf(src).any(axis=0)
         return columns, infinite
 
@@ -350,5 +349,7 @@ class _BlockWriter:
             dst[...] = wide
 
 
-def _finite_sum(block):
+def finite_sum(block):
+    """Whether the sum of a block is finite: not where a value is infinite or NaN
+    (nor where finite values overflow it)."""
     return np.isfinite(np.add.reduce(block, axis=None))

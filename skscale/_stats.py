@@ -1014,6 +1014,69 @@ def fused_row_moments(X):
     return offset, np.sqrt(var), exact
 
 
+def fused_row_map(src, dst, layer=None):
+    """A row normalizer's statistics and map in one compiled pass per block.
+
+    Each row of ``src`` gets its statistics in float64, as
+    :func:`fused_row_moments` takes them (the moments of its deviations from
+    its first entry) or, with ``layer`` None, its sum of squares, and is
+    written into ``dst`` divided, where they are exact: ``row / ||row||_2``
+    for a norm in (1e-140, 1e140); with ``layer``, the tuple ``(with_mean,
+    with_std, factor, root_eps)``, ``((row - row[0]) - offset) / scale``
+    (``row / scale`` without ``with_mean``), ``scale`` the largest of
+    ``hypot(std0 * factor, root_eps)`` and 0 made 1, or 1 without
+    ``with_std``, for moments exact to rounding (:func:`fused_row_moments`'
+    rule). The second read of a row comes from cache: one pass over the block
+    from memory where the statistics and the map take two. The sums are
+    rounded in one order whatever the layout, so a C-ordered block and a
+    column-major one give the same bits.
+
+    Returns the mask of the rows written: every other row (a NaN, an
+    infinity, an overflow, a constant row, squares near underflow) is left as
+    it was, for the caller's exact path. None without the kernel, and for
+    blocks it does not take: ``src`` and ``dst`` of one float64 or float32
+    dtype and shape, with at least one column, both with contiguous rows or
+    both with contiguous columns.
+    """
+    if (
+        _kernels is None
+        or src.dtype not in _FUSED
+        or dst.dtype != src.dtype
+        or src.shape != dst.shape
+        or not src.shape[1]
+    ):
+        return None
+    size = src.itemsize
+    if not (
+        src.shape[1] == 1
+        or (src.strides[1] == size and dst.strides[1] == size)
+        or (
+            src.strides[0] == size
+            and dst.strides[0] == size
+            and src.strides[1] % size == 0
+            and dst.strides[1] % size == 0
+        )
+    ):
+        return None
+    mode, (with_mean, with_std, factor, root_eps) = (
+        (0, (False, True, 1.0, 0.0)) if layer is None else (1, layer)
+    )
+    done = np.empty(src.shape[0], dtype=bool)
+    _kernels.rows(
+        src,
+        dst,
+        done,
+        mode,
+        with_mean,
+        with_std,
+        float(factor),
+        float(root_eps),
+        _RECENTER,
+        float(src.shape[1]),
+    )
+    return done
+
+
 def fused_row_squares(X):
     """Each row's sum of squares, in float64, from the compiled kernel in one pass.
 

@@ -5,9 +5,9 @@ from scipy import sparse
 
 from ._affine import scale_rows
 from ._array_api import map_rows
-from ._parallel import map_blocks, row_blocks, scratch
+from ._parallel import finite_sum, map_blocks, row_blocks, scratch
 from ._row_normalizer import _RowNormalizer
-from ._stats import fused_row_squares
+from ._stats import fused_row_map, fused_row_squares
 from ._transform_driver import transform_dense
 from ._validation import (
     check_bool,
@@ -18,6 +18,8 @@ from ._validation import (
 )
 
 _NAMED_NORMS = {"l1": 1.0, "l2": 2.0, "max": np.inf}
+# The dtypes of the compiled row pass.
+_FUSED = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 class UnitLengthNormalizer(_RowNormalizer):
@@ -125,8 +127,33 @@ class UnitLengthNormalizer(_RowNormalizer):
             # and the rows divided in float64.
             scale_rows(src, dst, None, None, _row_norms(src, p))
 
+        def fused(src, dst, cols):
+            # The l2 rows in one pass; the rows it leaves (NaN, infinity,
+            # squares beyond range, zero rows) are done as above.
+            done = fused_row_map(src, dst)
+            if done is None:
+                finite = finite_sum(src)
+                normalize(src, dst, cols)
+                return finite
+            if done.all():
+                return True
+            redo = np.flatnonzero(~done)
+            rows = src[redo]
+            dst[redo] = _scaled(rows, _dense_row_norms(rows.astype(np.float64), p))
+            return not np.isinf(rows).any()
+
+        def kernel(dtypes, out_dtype):
+            return fused if p == 2.0 and out_dtype in _FUSED else None
+
         return transform_dense(
-            self, X, original, copy, normalize, elementwise=False, narrow=True
+            self,
+            X,
+            original,
+            copy,
+            normalize,
+            elementwise=False,
+            fused=kernel,
+            narrow=True,
         )
 
     def _normalize_namespace(self, X, space):
@@ -174,6 +201,13 @@ def row_norms(X, norm="l2"):
         return _sparse_row_norms(X.data, rows, X.shape[0], p)
     parts = map_blocks(lambda rows: _row_norms(X[rows], p), row_blocks(*X.shape))
     return np.concatenate([np.empty(0), *parts])
+
+
+def _scaled(rows, divisors):
+    """``rows / divisors`` per row, in float64, in the rows' dtype."""
+    out = np.empty_like(rows)
+    scale_rows(rows, out, None, None, divisors)
+    return out
 
 
 def _finish(largest, scaled_sum, p):

@@ -534,8 +534,8 @@ def test_float32_layer_normalizer_takes_the_kernel_rows(offset, options, monkeyp
 @pytest.mark.parametrize("norm", ["l1", "l2", "max"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_unit_length_rows_agree_with_the_numpy_path(dtype, norm, order, monkeypatch):
-    # The l2 norms' sums of squares come from the kernel (rounded differently
-    # from einsum's), float32 rows are read as they are: within an ulp of the
+    # The l2 rows take the row pass (its sums rounded differently from
+    # einsum's), float32 rows are read as they are: within an ulp of the
     # NumPy path, and of the rows normalized in exact rational arithmetic.
     # Rows with NaN, zero rows, and rows whose squares overflow or underflow
     # take the rescaled path either way.
@@ -548,6 +548,9 @@ def test_unit_length_rows_agree_with_the_numpy_path(dtype, norm, order, monkeypa
     fast = estimator.transform(X)
     assert fast.dtype == dtype
     same_bits(estimator.transform(X.copy(order="K"), copy=False), fast)
+    if norm == "l2":  # the row pass: the same bits from either layout
+        other = np.asarray(X, order="F" if order == "C" else "C")
+        same_bits(np.ascontiguousarray(estimator.transform(other)), fast)
     with monkeypatch.context() as patch:
         patch.setattr(_stats, "_kernels", None)
         patch.setattr(_affine, "_kernels", None)
@@ -589,3 +592,156 @@ def test_layer_normalizer_kernel_rows_are_exact(offset):
             ratio = (value - mean) ** 2 / var
             exact = math.copysign(math.sqrt(ratio), value - mean)
             assert abs(out[i, j] - exact) <= 16 * eps * (1.0 + abs(exact))
+
+
+def lane_order_sum(terms):
+    """The row pass's sum of each row of ``terms``, in the kernel's order.
+
+    The first p - p % 8 terms of a row go into lane j % 8 in sequence, the
+    lanes are added pairwise (0+4, 2+6, 1+5, 3+7, then those), and the
+    last p % 8 terms, summed in sequence, are added last.
+    """
+    n, p = terms.shape
+    full = p - p % 8
+    lanes = [np.zeros(n) for _ in range(8)]
+    for j in range(full):
+        lanes[j % 8] = lanes[j % 8] + terms[:, j]
+    tail = np.zeros(n)
+    for j in range(full, p):
+        tail = tail + terms[:, j]
+    pairs = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + (
+        (lanes[1] + lanes[5]) + (lanes[3] + lanes[7])
+    )
+    return pairs + tail
+
+
+def row_pass_reference(X, layer):
+    """What ``_stats.fused_row_map`` writes, in NumPy, and the rows it does."""
+    Y = X.astype(np.float64)
+    p = Y.shape[1]
+    with np.errstate(all="ignore"):
+        if layer is None:
+            norms = np.sqrt(lane_order_sum(Y * Y))
+            done = (norms > 1e-140) & (norms < 1e140)
+            return (Y / norms[:, None]).astype(X.dtype), done
+        with_mean, with_std, factor, root_eps = layer
+        deviations = Y - Y[:, :1]
+        mean = lane_order_sum(deviations) / p
+        squares = lane_order_sum(deviations * deviations)
+        var = np.maximum(squares / p - mean * mean, 0.0)
+        done = (
+            np.isfinite(squares)
+            & (mean * mean <= _stats._RECENTER * var)
+            & (squares > 2.0**-900)
+        )
+        scale = np.hypot(np.sqrt(var) * factor, root_eps)
+        scale = scale if with_std else np.ones_like(var)
+        scale = np.where(scale == 0.0, 1.0, scale)[:, None]
+        out = (deviations - mean[:, None]) / scale if with_mean else Y / scale
+    return out.astype(X.dtype), done
+
+
+def row_pass_cases():
+    # Rows of every magnitude (float32's subnormals to its largest, float64's
+    # far beyond), rows far from zero, short rows (all tail) and long ones,
+    # signed zeros, NaN, infinity and constant rows.
+    rng = np.random.default_rng(15)
+    for case in range(24):
+        n, p = int(rng.integers(1, 140)), [1, 3, 8, 13, 37, 64, 71][case % 7]
+        dtype = np.float32 if case % 2 else np.float64
+        lo, hi = (-150, 125) if dtype == np.float32 else (-1000, 1000)
+        X = rng.normal(size=(n, p)) * 2.0 ** rng.integers(lo, hi, size=(n, 1))
+        if case % 3 == 0:
+            X += rng.normal(size=(n, 1)) * 2.0 ** rng.integers(lo // 2, hi // 2, (n, 1))
+        X = X.astype(dtype)
+        X[0, 0] = -0.0
+        if n > 4:
+            X[1] = 2.5
+            X[2, -1] = np.nan
+            X[3, 0] = -np.inf
+        yield np.asarray(X, order="CF"[case // 2 % 2])
+
+
+ROW_MAPS = [None, (True, True, 1.0, 0.0), (False, True, 1.0, 0.0)]
+ROW_MAPS += [(True, True, math.sqrt(37 / 36), 0.01), (True, False, 1.0, 0.0)]
+
+
+@pytest.mark.parametrize("layer", ROW_MAPS, ids=repr)
+def test_the_row_pass_rounds_as_documented(layer):
+    # The same bits as NumPy's division in the documented order of the sums:
+    # float32 rows divided by fused multiply-adds included (correctly rounded,
+    # by Markstein's theorem); a C-ordered block and a column-major one alike;
+    # in place or not; the rows left to the caller untouched.
+    for X in row_pass_cases():
+        expected, rule = row_pass_reference(X, layer)
+        out = np.full_like(X, 7.0)
+        done = _stats.fused_row_map(X, out, layer)
+        assert_array_equal(done, rule)
+        same_bits(out[done], expected[done])
+        assert (out[~done] == 7.0).all()
+        other = np.asarray(X, order="F" if X.flags.c_contiguous else "C")
+        again = np.full_like(other, 7.0)
+        assert_array_equal(_stats.fused_row_map(other, again, layer), done)
+        same_bits(again, out)
+        inside = X.copy(order="K")
+        _stats.fused_row_map(inside, inside, layer)
+        same_bits(inside[done], expected[done])
+        same_bits(inside[~done], X[~done])
+
+
+def test_float32_quotients_are_correctly_rounded():
+    # Each row's first value, within a few ulps of 2**100, is its norm (the
+    # others are below 2**70: their squares vanish beside its square), so
+    # the divisors lie next to a power of two, where a quotient from the
+    # reciprocal alone is most often off; the dividends cover every float32
+    # binade below, in 8-value lanes and in the scalar tail: the bits of the
+    # division, and the first value divided to exactly 1.
+    rng = np.random.default_rng(16)
+    mantissas = rng.integers(1 << 23, 1 << 24, size=(4_000, 47))
+    exponents = rng.integers(-149, 70, size=(4_000, 47))
+    X = np.ldexp(mantissas.astype(np.float64), exponents - 23)
+    X *= rng.choice([-1.0, 1.0], size=X.shape)
+    ulps = rng.integers(-4, 5, size=4_000)
+    X[:, 0] = 2.0**100 * (1.0 + np.where(ulps < 0, 2.0**-24, 2.0**-23) * ulps)
+    X = X.astype(np.float32)
+    for order in ORDERS:
+        block = layout(X, order)
+        expected, rule = row_pass_reference(block, None)
+        out = np.empty_like(block)
+        assert_array_equal(_stats.fused_row_map(block, out), rule)
+        assert rule.all()
+        same_bits(out, expected)
+        assert (out[:, 0] == 1.0).all()
+
+
+def test_the_row_pass_declines_what_it_does_not_take():
+    X = np.random.default_rng(17).normal(size=(50, 6))
+    assert _stats.fused_row_map(X, np.empty((50, 6), np.float32)) is None
+    assert _stats.fused_row_map(X, np.empty((50, 6), order="F")) is None
+    assert _stats.fused_row_map(X[:, ::2], np.empty((50, 3))) is None
+    assert _stats.fused_row_map(X.astype(np.float16), np.empty((50, 6))) is None
+    assert _stats.fused_row_map(X[:, :0], np.empty((50, 0))) is None
+    with pytest.raises(ValueError, match="both with contiguous rows"):
+        kernels.rows(X, X.T.copy().T, np.empty(50, bool), 0, 0, 1, 1.0, 0, 16, 6)
+    with pytest.raises(ValueError, match="mode 0 or 1"):
+        kernels.rows(X, X.copy(), np.empty(50, bool), 2, 0, 1, 1.0, 0, 16, 6)
+    with pytest.raises(ValueError, match="wrong size"):
+        kernels.rows(X, X.copy(), np.empty(49, bool), 0, 0, 1, 1.0, 0, 16, 6)
+
+
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("estimator", ["UnitLengthNormalizer", "LayerNormalizer"])
+def test_the_row_pass_finds_infinity_as_the_numpy_path(estimator, order, monkeypatch):
+    # The check rides on the row pass's sums: the same error as without the
+    # kernel, naming the same feature; NaN passes.
+    X = np.random.default_rng(18).normal(size=(20_000, 5))
+    X = np.asarray(X, order=order)
+    X[12_345, 3] = -np.inf
+    X[17, 1] = np.nan
+    errors = []
+    for kernel in (kernels, None):
+        monkeypatch.setattr(_stats, "_kernels", kernel)
+        with pytest.raises(ValueError, match="infinity") as error:
+            getattr(skscale, estimator)().transform(X)
+        errors.append(str(error.value))
+    assert errors[0] == errors[1]
