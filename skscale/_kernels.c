@@ -609,10 +609,10 @@ ROW_ONE(float, 1)
  * the division a column at a time again, from L2: reading 8 rows across
  * every column instead touches as many pages as there are columns, for loads
  * and stores alike, and ran ten times slower once the output was not the
- * input. A group with a row left to the caller is divided row by row. */
-#ifndef FROWS
+ * input. The statistics' pass asks for the next FROWS rows of each column
+ * (the hardware's prefetchers follow a few dozen streams, not one per
+ * column). A group with a row left to the caller is divided row by row. */
 #define FROWS 256
-#endif
 #define ROWS_F(NAME, T, LOAD, STORE, MODE)                                       \
     SKSCALE_CLONES static void NAME(const char *src, char *dst, Py_ssize_t n,   \
                                     Py_ssize_t p, Py_ssize_t ss, Py_ssize_t ds,  \
@@ -642,6 +642,13 @@ ROW_ONE(float, 1)
             for (Py_ssize_t j = 0; j < p; j++) {                                 \
                 const T *x = (const T *)(src + j * ss) + i0;                     \
                 const int lane = j < full ? (int)(j & 7) : 8;                    \
+                if (i0 + 2 * FROWS <= whole) {                                   \
+                    /* The column's next FROWS rows, on their way to L2. */     \
+                    const char *next = (const char *)(x + FROWS);                \
+                    for (size_t b = 0; b < FROWS * sizeof(T); b += 64) {         \
+                        __builtin_prefetch(next + b, 0, 2);                      \
+                    }                                                            \
+                }                                                                \
                 vdouble *s1 = a1[lane], *s2 = a2[lane];                          \
                 for (int g = 0; g < groups; g++) {                               \
                     LOAD(d, x + 8 * g);                                          \
