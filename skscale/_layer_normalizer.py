@@ -5,22 +5,14 @@ from scipy import sparse
 
 from ._affine import residual_matters, scale_rows
 from ._array_api import map_rows
-from ._parallel import finite_sum, scratch
-from ._row_normalizer import _RowNormalizer
-from ._stats import (
-    FeatureStats,
-    fused_row_map,
-    fused_row_moments,
-    row_deviation_moments,
-)
+from ._parallel import scratch
+from ._row_normalizer import _RowNormalizer, row_pass
+from ._stats import FeatureStats, fused_row_moments, row_deviation_moments
 from ._transform_driver import transform_dense
 from ._validation import (
     check_bool,
     check_real,
 )
-
-# The dtypes of the compiled row pass.
-_FUSED = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 class LayerNormalizer(_RowNormalizer):
@@ -185,28 +177,6 @@ class LayerNormalizer(_RowNormalizer):
             if not wide:
                 dst[...] = rows
 
-        def fused(src, dst, cols):
-            # Every row in one pass; the rows it leaves (NaN, infinity,
-            # overflow, a constant row, a mean far out) from the statistics
-            # core.
-            done = fused_row_map(src, dst, self._layer_map(src.shape[1]))
-            if done is None:
-                finite = finite_sum(src)
-                standardize(src, dst, cols)
-                return finite
-            if done.all():
-                return True
-            redo = np.flatnonzero(~done)
-            rows = src[redo]
-            center, residual, scale = self._row_map(rows)
-            with np.errstate(all="ignore"):
-                rows_done = (rows - center[:, np.newaxis]) - residual[:, np.newaxis]
-                dst[redo] = rows_done / scale[:, np.newaxis]
-            return not np.isinf(rows).any()
-
-        def kernel(dtypes, out_dtype):
-            return fused if out_dtype in _FUSED else None
-
         return transform_dense(
             self,
             X,
@@ -214,7 +184,7 @@ class LayerNormalizer(_RowNormalizer):
             copy,
             standardize,
             elementwise=False,
-            fused=kernel,
+            fused=row_pass(standardize, self._redo_rows, self._layer_map),
             narrow=True,
         )
 
@@ -319,14 +289,19 @@ class LayerNormalizer(_RowNormalizer):
                 np.divide(rows, scale[:, np.newaxis], out=out)
         if not exact.all():
             redo = np.flatnonzero(~exact)
-            some = rows[redo] if kept is None else kept
-            center, residual, scale = self._row_map(some)
-            with np.errstate(all="ignore"):
-                done = (some - center[:, np.newaxis]) - residual[:, np.newaxis]
-                out[redo] = done / scale[:, np.newaxis]
+            out[redo] = self._redo_rows(rows[redo] if kept is None else kept)
         if out is not dst:
             dst[...] = out
         return True
+
+    def _redo_rows(self, rows):
+        """Rows whose deviations' moments are not exact (NaN, infinity,
+        overflow, a constant row, a mean far out), standardized from the
+        statistics core, in float64."""
+        center, residual, scale = self._row_map(rows)
+        with np.errstate(all="ignore"):
+            done = (rows - center[:, np.newaxis]) - residual[:, np.newaxis]
+            return done / scale[:, np.newaxis]
 
     def _layer_map(self, p):
         """The map of :func:`skscale._stats.fused_row_map` for rows of p values."""

@@ -20,6 +20,8 @@ from ._array_api import (
 )
 from ._dask import is_dask_collection
 from ._locks import atomic_update
+from ._parallel import finite_sum
+from ._stats import fused_row_map
 from ._transform_driver import TransformerOutputMixin, wrap_output
 from ._validation import (
     canonical_sparse,
@@ -195,6 +197,36 @@ class _RowNormalizer(OneToOneFeatureMixin, TransformerOutputMixin, BaseEstimator
         tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
         tags.array_api_support = True
         return tags
+
+
+def row_pass(function, redo, layer=None):
+    """The compiled row pass as :func:`skscale._transform_driver.transform_dense`'s
+    ``fused`` kernel.
+
+    Each block goes through :func:`skscale._stats.fused_row_map` (``layer(p)``
+    its map for rows of p values, or None for the l2 norm); the rows it leaves
+    get ``redo(rows)``, and a block it does not take gets the normalizer's
+    NumPy ``function(src, dst, cols)``. The call returns whether every value
+    read was finite, so that the infinity check rides on the pass. None (no
+    fused kernel) for outputs other than float64 and float32.
+    """
+
+    def fused(src, dst, cols):
+        done = fused_row_map(src, dst, None if layer is None else layer(src.shape[1]))
+        if done is None:
+            finite = finite_sum(src)
+            function(src, dst, cols)
+            return finite
+        if done.all():
+            return True
+        left = np.flatnonzero(~done)
+        rows = src[left]
+        dst[left] = redo(rows)
+        return not np.isinf(rows).any()
+
+    return lambda dtypes, out_dtype: (
+        fused if out_dtype in (np.float64, np.float32) else None
+    )
 
 
 def _normalize_block(estimator, block):

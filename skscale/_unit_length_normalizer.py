@@ -5,9 +5,9 @@ from scipy import sparse
 
 from ._affine import scale_rows
 from ._array_api import map_rows
-from ._parallel import finite_sum, map_blocks, row_blocks, scratch
-from ._row_normalizer import _RowNormalizer
-from ._stats import fused_row_map, fused_row_squares
+from ._parallel import map_blocks, row_blocks, scratch
+from ._row_normalizer import _RowNormalizer, row_pass
+from ._stats import fused_row_squares
 from ._transform_driver import transform_dense
 from ._validation import (
     check_bool,
@@ -18,8 +18,6 @@ from ._validation import (
 )
 
 _NAMED_NORMS = {"l1": 1.0, "l2": 2.0, "max": np.inf}
-# The dtypes of the compiled row pass.
-_FUSED = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 class UnitLengthNormalizer(_RowNormalizer):
@@ -127,23 +125,10 @@ class UnitLengthNormalizer(_RowNormalizer):
             # and the rows divided in float64.
             scale_rows(src, dst, None, None, _row_norms(src, p))
 
-        def fused(src, dst, cols):
-            # The l2 rows in one pass; the rows it leaves (NaN, infinity,
-            # squares beyond range, zero rows) are done as above.
-            done = fused_row_map(src, dst)
-            if done is None:
-                finite = finite_sum(src)
-                normalize(src, dst, cols)
-                return finite
-            if done.all():
-                return True
-            redo = np.flatnonzero(~done)
-            rows = src[redo]
-            dst[redo] = _scaled(rows, _dense_row_norms(rows.astype(np.float64), p))
-            return not np.isinf(rows).any()
-
-        def kernel(dtypes, out_dtype):
-            return fused if p == 2.0 and out_dtype in _FUSED else None
+        def redo(rows):
+            # The rows the row pass leaves (NaN, infinity, squares beyond
+            # range, zero rows): their norms rescaled.
+            return _scaled(rows, _dense_row_norms(rows.astype(np.float64), p))
 
         return transform_dense(
             self,
@@ -152,7 +137,7 @@ class UnitLengthNormalizer(_RowNormalizer):
             copy,
             normalize,
             elementwise=False,
-            fused=kernel,
+            fused=row_pass(normalize, redo) if p == 2.0 else None,
             narrow=True,
         )
 
