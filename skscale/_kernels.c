@@ -499,19 +499,20 @@ static int fast_fma = 0;
         memcpy((ptr), &narrow_, sizeof narrow_);                                 \
     } while (0)
 
-/* One row of p values `xstep` items apart (written `ystep` apart), scalar,
- * in the vectors' order: the rows of a column-major block past its last
- * group of 8, and those of a group with a row left to the caller. */
+/* Row i of a column-major block, scalar, in the vectors' order: value j at
+ * row i of column xcol[j], written at row i of the column ds bytes after
+ * column j - 1's in dst. The rows past a block's last group of 8, and those
+ * of a group with a row left to the caller. */
 #define ROW_ONE(T, MODE)                                                         \
     static inline void row_one_##T##_##MODE(                                    \
-        const T *x, T *y, Py_ssize_t p, Py_ssize_t xstep, Py_ssize_t ystep,      \
-        const RowMap *m, unsigned char *done)                                    \
+        const char *const *xcol, char *dst, Py_ssize_t i, Py_ssize_t p,          \
+        Py_ssize_t ds, const RowMap *m, unsigned char *done)                     \
     {                                                                            \
         double a1[8] = {0}, a2[8] = {0}, t1 = 0.0, t2 = 0.0;                     \
-        const double c = MODE ? (double)x[0] : 0.0;                              \
+        const double c = MODE ? (double)((const T *)xcol[0])[i] : 0.0;           \
         const Py_ssize_t full = p - p % 8;                                       \
         for (Py_ssize_t j = 0; j < p; j++) {                                     \
-            double d = (double)x[j * xstep] - c;                                 \
+            double d = (double)((const T *)xcol[j])[i] - c;                      \
             if (j < full) {                                                      \
                 a1[j & 7] += d;                                                  \
                 a2[j & 7] += d * d;                                              \
@@ -528,12 +529,12 @@ static int fast_fma = 0;
             return;                                                              \
         }                                                                        \
         for (Py_ssize_t j = 0; j < p; j++) {                                     \
-            double v = (double)x[j * xstep];                                     \
+            double v = (double)((const T *)xcol[j])[i];                          \
             if (MODE && m->with_mean) {                                          \
                 v = v - c;                                                       \
                 v = v - offset;                                                  \
             }                                                                    \
-            y[j * ystep] = (T)(v / divisor);                                     \
+            ((T *)(dst + j * ds))[i] = (T)(v / divisor);                         \
         }                                                                        \
     }
 
@@ -603,8 +604,10 @@ ROW_ONE(float, 1)
         }                                                                        \
     }
 
-/* A column-major block: p columns of n contiguous values, `ss` and `ds`
- * bytes apart; FROWS rows at a time, in groups of 8 rows, one in each lane of
+/* A column-major block: p columns of n contiguous values, column j of the
+ * source at xcol[j] (a Fortran-ordered block's, or a polars frame's, each in
+ * its own buffer), of the destination ds bytes after column j - 1's; FROWS
+ * rows at a time, in groups of 8 rows, one in each lane of
  * a vector. The statistics go a column at a time down the FROWS rows, then
  * the division a column at a time again, from L2: reading 8 rows across
  * every column instead touches as many pages as there are columns, for loads
@@ -614,15 +617,13 @@ ROW_ONE(float, 1)
  * column). A group with a row left to the caller is divided row by row. */
 #define FROWS 256
 #define ROWS_F(NAME, T, LOAD, STORE, MODE)                                       \
-    SKSCALE_CLONES static void NAME(const char *src, char *dst, Py_ssize_t n,   \
-                                    Py_ssize_t p, Py_ssize_t ss, Py_ssize_t ds,  \
+    SKSCALE_CLONES static void NAME(const char *const *xcol, char *dst,          \
+                                    Py_ssize_t n, Py_ssize_t p, Py_ssize_t ds,   \
                                     const RowMap *m, unsigned char *done)        \
     {                                                                            \
         const vdouble zero = {0};                                                \
         const int center = MODE && m->with_mean;                                 \
         const Py_ssize_t whole = n - n % 8, full = p - p % 8;                    \
-        const Py_ssize_t xstep = ss / (Py_ssize_t)sizeof(T);                     \
-        const Py_ssize_t ystep = ds / (Py_ssize_t)sizeof(T);                     \
         /* Lanes 0-7, then the tail sum, for each group of rows. */            \
         vdouble a1[9][FROWS / 8], a2[9][FROWS / 8];                              \
         vdouble c[FROWS / 8], ov[FROWS / 8], dv[FROWS / 8], rv[FROWS / 8], d, q; \
@@ -636,11 +637,11 @@ ROW_ONE(float, 1)
                 }                                                                \
                 c[g] = zero;                                                     \
                 if (MODE) {                                                      \
-                    LOAD(c[g], (const T *)src + i0 + 8 * g);                     \
+                    LOAD(c[g], (const T *)xcol[0] + i0 + 8 * g);                 \
                 }                                                                \
             }                                                                    \
             for (Py_ssize_t j = 0; j < p; j++) {                                 \
-                const T *x = (const T *)(src + j * ss) + i0;                     \
+                const T *x = (const T *)xcol[j] + i0;                            \
                 const int lane = j < full ? (int)(j & 7) : 8;                    \
                 if (i0 + 2 * FROWS <= whole) {                                   \
                     /* The column's next FROWS rows, on their way to L2. */     \
@@ -679,7 +680,7 @@ ROW_ONE(float, 1)
                 }                                                                \
             }                                                                    \
             for (Py_ssize_t j = 0; j < p; j++) {                                 \
-                const T *x = (const T *)(src + j * ss) + i0;                     \
+                const T *x = (const T *)xcol[j] + i0;                            \
                 T *y = (T *)(dst + j * ds) + i0;                                 \
                 for (int g = 0; g < groups; g++) {                               \
                     if (!all[g]) {                                               \
@@ -698,15 +699,13 @@ ROW_ONE(float, 1)
                 for (int k = 0; !all[g] && k < 8; k++) {                         \
                     Py_ssize_t i = i0 + 8 * g + k;                               \
                     if (done[i]) {                                               \
-                        row_one_##T##_##MODE((const T *)src + i, (T *)dst + i,   \
-                                             p, xstep, ystep, m, &done[i]);      \
+                        row_one_##T##_##MODE(xcol, dst, i, p, ds, m, &done[i]);  \
                     }                                                            \
                 }                                                                \
             }                                                                    \
         }                                                                        \
         for (Py_ssize_t i = whole; i < n; i++) {                                 \
-            row_one_##T##_##MODE((const T *)src + i, (T *)dst + i, p, xstep,     \
-                                 ystep, m, &done[i]);                            \
+            row_one_##T##_##MODE(xcol, dst, i, p, ds, m, &done[i]);              \
         }                                                                        \
     }
 
@@ -719,13 +718,19 @@ ROWS_F(rows_f_double_1, double, LOAD_DOUBLE, STORE_DOUBLE, 1)
 ROWS_F(rows_f_float_0, float, LOAD_FLOAT, STORE_FLOAT, 0)
 ROWS_F(rows_f_float_1, float, LOAD_FLOAT, STORE_FLOAT, 1)
 
-typedef void (*rows_fn)(const char *, char *, Py_ssize_t, Py_ssize_t, Py_ssize_t,
-                        Py_ssize_t, const RowMap *, unsigned char *);
+typedef void (*rows_c_fn)(const char *, char *, Py_ssize_t, Py_ssize_t,
+                          Py_ssize_t, Py_ssize_t, const RowMap *, unsigned char *);
+typedef void (*rows_f_fn)(const char *const *, char *, Py_ssize_t, Py_ssize_t,
+                          Py_ssize_t, const RowMap *, unsigned char *);
 
-/* [column-major][float32][mode] */
-static const rows_fn rows_table[2][2][2] = {
-    {{rows_c_double_0, rows_c_double_1}, {rows_c_float_0, rows_c_float_1}},
-    {{rows_f_double_0, rows_f_double_1}, {rows_f_float_0, rows_f_float_1}},
+/* [float32][mode] */
+static const rows_c_fn rows_c_table[2][2] = {
+    {rows_c_double_0, rows_c_double_1},
+    {rows_c_float_0, rows_c_float_1},
+};
+static const rows_f_fn rows_f_table[2][2] = {
+    {rows_f_double_0, rows_f_double_1},
+    {rows_f_float_0, rows_f_float_1},
 };
 
 /* A contiguous vector of `length` items of `itemsize` bytes, writable
@@ -1015,6 +1020,64 @@ affine(PyObject *Py_UNUSED(module), PyObject *args)
     return PyBool_FromLong(!bad);
 }
 
+/* The source of rows(): a 2-D block, or a sequence of columns (1-D
+ * contiguous buffers), each column's base in xcol (PyMem). Returns the
+ * number of buffers held in views (the block's, or one per column), or -1
+ * with an exception set and nothing held. */
+static Py_ssize_t
+open_row_source(PyObject *src_obj, Py_buffer **views, const char ***xcol,
+                Py_ssize_t *n, Py_ssize_t *p, const char **format)
+{
+    int sequence = PyTuple_Check(src_obj) || PyList_Check(src_obj);
+    Py_ssize_t count = sequence ? PySequence_Fast_GET_SIZE(src_obj) : 1;
+    *views = PyMem_Calloc(count ? count : 1, sizeof(Py_buffer));
+    *xcol = NULL;
+    if (!*views) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t held = 0;
+    for (; held < count; held++) {
+        PyObject *item = sequence ? PySequence_Fast_GET_ITEM(src_obj, held) : src_obj;
+        int flags = sequence ? PyBUF_C_CONTIGUOUS | PyBUF_FORMAT : PyBUF_RECORDS_RO;
+        if (PyObject_GetBuffer(item, &(*views)[held], flags) < 0) {
+            goto fail;
+        }
+        Py_buffer *view = &(*views)[held];
+        if (view->ndim != (sequence ? 1 : 2) ||
+            (held && (view->shape[0] != *n || strcmp(plain_format(view), *format)))) {
+            held++;
+            PyErr_SetString(PyExc_ValueError,
+                            "expected a 2-D block or columns of one length and dtype");
+            goto fail;
+        }
+        *n = view->shape[0];
+        *p = sequence ? count : view->shape[1];
+        *format = plain_format(view);
+    }
+    if (!count) {
+        PyErr_SetString(PyExc_ValueError, "expected at least one column");
+        goto fail;
+    }
+    *xcol = PyMem_Malloc((size_t)*p * sizeof(char *));
+    if (!*xcol) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t j = 0; j < *p; j++) {
+        (*xcol)[j] = sequence ? (*views)[j].buf
+                              : (const char *)(*views)[0].buf +
+                                    j * ((*views)[0].ndim == 2 ? (*views)[0].strides[1] : 0);
+    }
+    return held;
+fail:
+    for (Py_ssize_t k = 0; k < held; k++) {
+        PyBuffer_Release(&(*views)[k]);
+    }
+    PyMem_Free(*views);
+    return -1;
+}
+
 static PyObject *
 rows(PyObject *Py_UNUSED(module), PyObject *args)
 {
@@ -1028,56 +1091,75 @@ rows(PyObject *Py_UNUSED(module), PyObject *args)
     }
     m.with_mean = with_mean;
     m.with_std = with_std;
-    Py_buffer src, dst, done;
-    if (PyObject_GetBuffer(src_obj, &src, PyBUF_RECORDS_RO) < 0) {
+    PyObject *fast = NULL;
+    if (PyList_Check(src_obj) || PyTuple_Check(src_obj)) {
+        fast = PySequence_Fast(src_obj, "columns");
+        if (!fast) {
+            return NULL;
+        }
+        src_obj = fast;
+    }
+    Py_buffer *views, dst, done;
+    const char **xcol, *format = "";
+    Py_ssize_t n = 0, p = 0;
+    Py_ssize_t held = open_row_source(src_obj, &views, &xcol, &n, &p, &format);
+    if (held < 0) {
+        Py_XDECREF(fast);
         return NULL;
     }
-    if (PyObject_GetBuffer(dst_obj, &dst, PyBUF_RECORDS) < 0) {
-        PyBuffer_Release(&src);
-        return NULL;
-    }
-    const char *format = plain_format(&src), *dformat = plain_format(&dst);
+    int got_dst = PyObject_GetBuffer(dst_obj, &dst, PyBUF_RECORDS) == 0;
     const int is_float = strcmp(format, "f") == 0;
     const Py_ssize_t size = is_float ? 4 : 8;
-    int ok = src.ndim == 2 && dst.ndim == 2 && (is_float || !strcmp(format, "d")) &&
-             strcmp(format, dformat) == 0 && src.shape[0] == dst.shape[0] &&
-             src.shape[1] == dst.shape[1] && src.shape[1] >= 1 &&
-             (mode == 0 || mode == 1);
-    Py_ssize_t n = ok ? src.shape[0] : 0, p = ok ? src.shape[1] : 0;
-    /* Rows contiguous in both (C), or columns contiguous in both, their
-     * strides whole items. */
-    int lines = ok && (p == 1 || (src.strides[1] == size && dst.strides[1] == size));
-    int columns = ok && !lines && src.strides[0] == size && dst.strides[0] == size &&
-                  src.strides[1] % size == 0 && dst.strides[1] % size == 0;
-    if (!lines && !columns) {
+    int ok = got_dst && dst.ndim == 2 && (is_float || !strcmp(format, "d")) &&
+             strcmp(format, plain_format(&dst)) == 0 && n == dst.shape[0] &&
+             p == dst.shape[1] && p >= 1 && (mode == 0 || mode == 1);
+    const Py_buffer *block = fast ? NULL : &views[0];
+    /* Rows contiguous in both (C), or columns contiguous in both (columns
+     * given apart are), their strides whole items. */
+    int lines = ok && block &&
+                (p == 1 || (block->strides[1] == size && dst.strides[1] == size));
+    int columns = ok && !lines && dst.strides[0] == size && dst.strides[1] % size == 0 &&
+                  (!block || (block->strides[0] == size && block->strides[1] % size == 0));
+    int ready = lines || columns;
+    if (got_dst && !ready) {
         PyErr_SetString(PyExc_ValueError,
-                        "expected two 2-D float64 or float32 blocks of one dtype "
-                        "and shape, at least one column, both with contiguous "
-                        "rows or both with contiguous columns, and mode 0 or 1");
-        PyBuffer_Release(&dst);
-        PyBuffer_Release(&src);
-        return NULL;
+                        "expected two 2-D float64 or float32 blocks (or columns) "
+                        "of one dtype and shape, at least one column, both with "
+                        "contiguous rows or both with contiguous columns, and "
+                        "mode 0 or 1");
     }
-    if (get_vector_as(done_obj, &done, n, 1, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) <
-        0) {
-        PyBuffer_Release(&dst);
-        PyBuffer_Release(&src);
-        return NULL;
+    if (ready && get_vector_as(done_obj, &done, n, 1,
+                               PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+        ready = 0;
     }
-    rows_fn fn = rows_table[columns][is_float][mode];
-    Py_ssize_t ss = src.strides[columns ? 1 : 0], ds = dst.strides[columns ? 1 : 0];
-    unsigned char *flags = done.buf;
-    Py_BEGIN_ALLOW_THREADS
-    fn(src.buf, dst.buf, n, p, ss, ds, &m, flags);
-    Py_END_ALLOW_THREADS
     Py_ssize_t left = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        left += !flags[i];
+    if (ready) {
+        unsigned char *flags = done.buf;
+        Py_BEGIN_ALLOW_THREADS
+        if (lines) {
+            rows_c_table[is_float][mode](block->buf, dst.buf, n, p, block->strides[0],
+                                         dst.strides[0], &m, flags);
+        }
+        else {
+            rows_f_table[is_float][mode](xcol, dst.buf, n, p, dst.strides[1], &m,
+                                         flags);
+        }
+        Py_END_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n; i++) {
+            left += !flags[i];
+        }
+        PyBuffer_Release(&done);
     }
-    PyBuffer_Release(&done);
-    PyBuffer_Release(&dst);
-    PyBuffer_Release(&src);
-    return PyLong_FromSsize_t(left);
+    if (got_dst) {
+        PyBuffer_Release(&dst);
+    }
+    for (Py_ssize_t k = 0; k < held; k++) {
+        PyBuffer_Release(&views[k]);
+    }
+    PyMem_Free(views);
+    PyMem_Free(xcol);
+    Py_XDECREF(fast);
+    return ready ? PyLong_FromSsize_t(left) : NULL;
 }
 
 static PyMethodDef methods[] = {
@@ -1118,7 +1200,8 @@ static PyMethodDef methods[] = {
      "     recenter, p)\n\n"
      "A row normalizer's pass over the 2-D float64 or float32 block src into\n"
      "dst (the same dtype and shape, may be src), both with contiguous rows\n"
-     "or both with contiguous columns: each row's statistics in float64, then\n"
+     "or both with contiguous columns (src may also be a list of contiguous\n"
+     "columns, dst column-major): each row's statistics in float64, then\n"
      "the row divided, where the statistics allow it. mode 0: x / ||x||_2,\n"
      "where the norm lies in (1e-140, 1e140); mode 1: LayerNormalizer's\n"
      "((x - x[0]) - offset) / scale (x / scale without with_mean), where the\n"

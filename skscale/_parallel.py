@@ -192,7 +192,8 @@ def transform_blocks(
     X is a 2-D array, or a list of 1-D arrays, its columns (a polars frame's,
     each in a buffer of its own), which an elementwise function takes one at a
     time and any other a block of rows at a time, gathered into a scratch
-    block.
+    block (:func:`gathered`), or, for a ``fused`` row kernel, as the list of
+    the columns' parts.
 
     ``function(src, dst, cols)`` reads a block and writes float64 values into
     ``dst`` (which may be ``src`` itself). For a float64 ``out``, ``src`` is the
@@ -263,14 +264,11 @@ def transform_blocks(
             src = X[rows, columns]
         elif elementwise:
             src = X[columns.start][rows, None]
+        elif fused is not None:
+            # A fused row kernel reads the block's rows where they lie.
+            src = [column[rows] for column in X]
         else:
-            # A row kernel needs whole rows: the block's rows gathered from
-            # the columns into a column-major scratch block (each column's
-            # part copied whole), as a Fortran-ordered array's block.
-            shape = (rows.stop - rows.start, n_columns)
-            src = scratch("gathered", shape, out.dtype, order="F")
-            for j, column in enumerate(X):
-                src[:, j] = column[rows]
+            src = gathered([column[rows] for column in X], out.dtype)
         dst = out[rows] if len(groups) == 1 else out[rows, columns]
         infinite = None
         with np.errstate(all="ignore"):
@@ -283,7 +281,10 @@ def transform_blocks(
             else:
                 finite = apply(src, dst, lambda vector: vector[columns])
             if (told and not finite) or (after and not told and not finite_sum(dst)):
-                infinite = np.isinf(src).any(axis=0)
+                if isinstance(src, list):
+                    infinite = np.array([np.isinf(column).any() for column in src])
+                else:
+                    infinite = np.isinf(src).any(axis=0)
         return columns, infinite
 
     found = np.zeros(n_columns, dtype=bool)
@@ -347,6 +348,19 @@ class _BlockWriter:
             wide[...] = src
             self.function(wide, wide, cols)
             dst[...] = wide
+
+
+def gathered(columns, dtype):
+    """Columns of one length side by side, in a column-major scratch block.
+
+    A row kernel needs whole rows: a polars frame's block of rows gathered from
+    its columns (each column's part copied whole), as a Fortran-ordered
+    array's block.
+    """
+    block = scratch("gathered", (len(columns[0]), len(columns)), dtype, order="F")
+    for j, column in enumerate(columns):
+        block[:, j] = column
+    return block
 
 
 def finite_sum(block):

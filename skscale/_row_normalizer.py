@@ -20,7 +20,7 @@ from ._array_api import (
 )
 from ._dask import is_dask_collection
 from ._locks import atomic_update
-from ._parallel import finite_sum
+from ._parallel import finite_sum, gathered
 from ._stats import fused_row_map
 from ._transform_driver import TransformerOutputMixin, wrap_output
 from ._validation import (
@@ -203,8 +203,9 @@ def row_pass(function, redo, layer=None):
     """The compiled row pass as :func:`skscale._transform_driver.transform_dense`'s
     ``fused`` kernel.
 
-    Each block goes through :func:`skscale._stats.fused_row_map` (``layer(p)``
-    its map for rows of p values, or None for the l2 norm); the rows it leaves
+    Each block (or a polars frame's columns' parts, read where they lie) goes
+    through :func:`skscale._stats.fused_row_map` (``layer(p)`` its map for rows
+    of p values, or None for the l2 norm); the rows it leaves
     get ``redo(rows)``, and a block it does not take gets the normalizer's
     NumPy ``function(src, dst, cols)``. The call returns whether every value
     read was finite, so that the infinity check rides on the pass. None (no
@@ -212,7 +213,12 @@ def row_pass(function, redo, layer=None):
     """
 
     def fused(src, dst, cols):
-        done = fused_row_map(src, dst, None if layer is None else layer(src.shape[1]))
+        row_map = None if layer is None else layer(dst.shape[1])
+        done = fused_row_map(src, dst, row_map)
+        if done is None and isinstance(src, list):
+            # Columns of mixed dtypes: gathered in the output's dtype first.
+            src = gathered(src, dst.dtype)
+            done = fused_row_map(src, dst, row_map)
         if done is None:
             finite = finite_sum(src)
             function(src, dst, cols)
@@ -220,7 +226,10 @@ def row_pass(function, redo, layer=None):
         if done.all():
             return True
         left = np.flatnonzero(~done)
-        rows = src[left]
+        if isinstance(src, list):
+            rows = np.stack([column[left] for column in src], axis=1)
+        else:
+            rows = src[left]
         dst[left] = redo(rows)
         return not np.isinf(rows).any()
 

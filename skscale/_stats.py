@@ -1036,32 +1036,50 @@ def fused_row_map(src, dst, layer=None):
     it was, for the caller's exact path. None without the kernel, and for
     blocks it does not take: ``src`` and ``dst`` of one float64 or float32
     dtype and shape, with at least one column, both with contiguous rows or
-    both with contiguous columns.
+    both with contiguous columns; or ``src`` a list of contiguous columns (a
+    polars frame's rows, each column in a buffer of its own) of ``dst``'s
+    dtype and length, ``dst`` column-major.
     """
-    if (
+    if isinstance(src, list):
+        # A polars frame's columns, each in a buffer of its own, read where
+        # they lie, into a column-major dst.
+        size = dst.itemsize
+        if not (
+            _kernels is not None
+            and dst.dtype in _FUSED
+            and len(src) == dst.shape[1]
+            and dst.strides[0] == size
+            and dst.strides[1] % size == 0
+            and all(
+                column.dtype == dst.dtype
+                and column.shape == dst.shape[:1]
+                and column.strides[0] == size
+                for column in src
+            )
+        ):
+            return None
+    elif (
         _kernels is None
         or src.dtype not in _FUSED
         or dst.dtype != src.dtype
         or src.shape != dst.shape
         or not src.shape[1]
-    ):
-        return None
-    size = src.itemsize
-    if not (
-        src.shape[1] == 1
-        or (src.strides[1] == size and dst.strides[1] == size)
-        or (
-            src.strides[0] == size
-            and dst.strides[0] == size
-            and src.strides[1] % size == 0
-            and dst.strides[1] % size == 0
+        or not (
+            src.shape[1] == 1
+            or (src.strides[1] == src.itemsize and dst.strides[1] == src.itemsize)
+            or (
+                src.strides[0] == src.itemsize
+                and dst.strides[0] == src.itemsize
+                and src.strides[1] % src.itemsize == 0
+                and dst.strides[1] % src.itemsize == 0
+            )
         )
     ):
         return None
     mode, (with_mean, with_std, factor, root_eps) = (
         (0, (False, True, 1.0, 0.0)) if layer is None else (1, layer)
     )
-    done = np.empty(src.shape[0], dtype=bool)
+    done = np.empty(dst.shape[0], dtype=bool)
     _kernels.rows(
         src,
         dst,
@@ -1072,7 +1090,7 @@ def fused_row_map(src, dst, layer=None):
         float(factor),
         float(root_eps),
         _RECENTER,
-        float(src.shape[1]),
+        float(dst.shape[1]),
     )
     return done
 

@@ -745,3 +745,49 @@ def test_the_row_pass_finds_infinity_as_the_numpy_path(estimator, order, monkeyp
             getattr(skscale, estimator)().transform(X)
         errors.append(str(error.value))
     assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("dtypes", [("float64",), ("float32",), ("float32", "float64")])
+@pytest.mark.parametrize(
+    "estimator",
+    [skscale.UnitLengthNormalizer(), skscale.LayerNormalizer(ddof=1, eps=1e-5)],
+    ids=repr,
+)
+def test_the_row_pass_reads_polars_columns_where_they_lie(estimator, dtypes):
+    # A polars frame's columns, each in a buffer of its own, go to the row
+    # pass as they are: the bits of the same rows as a Fortran-ordered array
+    # (of the output's dtype, for columns of mixed dtypes), NaN and constant
+    # rows redone; an infinity is named by its column.
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(19)
+    X = rng.normal(size=(30_001, 9)) * rng.uniform(0.1, 10, size=(30_001, 1))
+    X[5], X[6, 2], X[7] = 0.0, np.nan, 3.0
+    columns = {f"c{j}": X[:, j].astype(dtypes[j % len(dtypes)]) for j in range(9)}
+    frame = pl.DataFrame(columns)
+    fitted = clone(estimator).fit(frame).set_output(transform="polars")
+    out = fitted.transform(frame)
+    array = np.asfortranarray(np.column_stack(list(columns.values())))
+    same_bits(out.to_numpy(), clone(estimator).transform(array))
+    columns["c4"][12_345] = -np.inf
+    with pytest.raises(ValueError, match=r"feature 'c4' \(column 4\)"):
+        fitted.transform(pl.DataFrame(columns))
+
+
+def test_the_row_pass_takes_columns_of_one_length_and_dtype():
+    X = np.asfortranarray(np.random.default_rng(20).normal(size=(40, 3)))
+    out = np.empty((40, 3), order="F")
+    done = np.empty(40, bool)
+    args = (0, False, True, 1.0, 0.0, 16.0, 3.0)
+    assert kernels.rows([X[:, 0], X[:, 1], X[:, 2]], out, done, *args) == 0
+    same_bits(out, X / np.sqrt(lane_order_sum(X * X))[:, None])
+    with pytest.raises(ValueError, match="one length and dtype"):
+        kernels.rows([X[:, 0], X[:39, 1], X[:, 2]], out, done, *args)
+    with pytest.raises(ValueError, match="one length and dtype"):
+        kernels.rows([X[:, 0], X[:, 1].astype(np.float32), X[:, 2]], out, done, *args)
+    with pytest.raises(ValueError, match="at least one column"):
+        kernels.rows([], out, done, *args)
+    with pytest.raises(ValueError, match="contiguous"):
+        kernels.rows([X[:, 0], X[:, 1], X[:, 2]], np.empty((40, 3)), done, *args)
+    with pytest.raises(ValueError, match="contiguous"):
+        kernels.rows([X[::2, 0]] * 3, out[:20], done[:20], *args)
+    assert _stats.fused_row_map([X[:, 0], X[:, 1]], out) is None
