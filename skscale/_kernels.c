@@ -15,7 +15,8 @@
  * lanes. affine() applies a fitted map with NumPy's operations in NumPy's
  * order, so its output is the NumPy path's bit for bit. rows() is the row
  * normalizers' pass: each row's statistics, then the row divided from cache,
- * bit for bit as the tests' NumPy transcription of its order. The loops run
+ * bit for bit as the tests' NumPy transcription of its order. infinite()
+ * scans a block for an infinity at the speed of a read. The loops run
  * without the GIL, so the thread pool's blocks run in parallel; on x86-64
  * each is built three times, for AVX-512, AVX2 and the baseline, and the
  * machine picks at load time.
@@ -733,6 +734,27 @@ static const rows_f_fn rows_f_table[2][2] = {
     {rows_f_float_0, rows_f_float_1},
 };
 
+/* Whether a block holds an infinity: some value whose bits, the sign left
+ * out, are those of infinity (NaN is not one). Lines of m contiguous values,
+ * `stride` bytes apart; integer operations only, which vectorize, at the
+ * speed of a read. */
+#define INFINITY_BODY(NAME, U, ABS, INF)                                         \
+    SKSCALE_CLONES static int NAME(const char *base, Py_ssize_t n, Py_ssize_t m, \
+                                   Py_ssize_t stride)                            \
+    {                                                                            \
+        U found = 0;                                                             \
+        for (Py_ssize_t i = 0; i < n; i++) {                                     \
+            const U *restrict b = (const U *)(base + i * stride);                \
+            for (Py_ssize_t j = 0; j < m; j++) {                                 \
+                found |= (U)((b[j] & ABS) == INF);                               \
+            }                                                                    \
+        }                                                                        \
+        return found != 0;                                                       \
+    }
+
+INFINITY_BODY(infinity_double, uint64_t, UINT64_C(0x7fffffffffffffff), EXP64)
+INFINITY_BODY(infinity_float, uint32_t, UINT32_C(0x7fffffff), EXP32)
+
 /* A contiguous vector of `length` items of `itemsize` bytes, writable
  * unless `flags` is PyBUF_C_CONTIGUOUS alone. */
 static int
@@ -1162,6 +1184,27 @@ rows(PyObject *Py_UNUSED(module), PyObject *args)
     return ready ? PyLong_FromSsize_t(left) : NULL;
 }
 
+static PyObject *
+infinite(PyObject *Py_UNUSED(module), PyObject *block_obj)
+{
+    Py_buffer block;
+    int columns;
+    Py_ssize_t size = get_block(block_obj, &block, &columns);
+    if (!size) {
+        return NULL;
+    }
+    /* Lines: the block's rows, or its columns. */
+    Py_ssize_t n = block.shape[columns ? 1 : 0], m = block.shape[columns ? 0 : 1];
+    Py_ssize_t stride = block.strides[columns ? 1 : 0];
+    int found;
+    Py_BEGIN_ALLOW_THREADS
+    found = size == 8 ? infinity_double(block.buf, n, m, stride)
+                      : infinity_float(block.buf, n, m, stride);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&block);
+    return PyBool_FromLong(found);
+}
+
 static PyMethodDef methods[] = {
     {"affine", affine, METH_VARARGS,
      "affine(src, dst, a, b, scale, mul, add, low, high, inverse, per_line,\n"
@@ -1195,6 +1238,10 @@ static PyMethodDef methods[] = {
      "values into values and the sum of its rounding errors into errors\n"
      "(float64, compensated: values + errors is the exact sum to about\n"
      "n eps**2 of the sum of the magnitudes)."},
+    {"infinite", infinite, METH_O,
+     "infinite(block)\n\n"
+     "Whether the 2-D float64 or float32 block, its rows (or columns)\n"
+     "contiguous, holds +inf or -inf (NaN is not infinite)."},
     {"rows", rows, METH_VARARGS,
      "rows(src, dst, done, mode, with_mean, with_std, factor, root_eps,\n"
      "     recenter, p)\n\n"

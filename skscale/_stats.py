@@ -1014,6 +1014,20 @@ def fused_row_moments(X):
     return offset, np.sqrt(var), exact
 
 
+def fused_infinity(X):
+    """Whether X holds +inf or -inf, from the compiled kernel, or None.
+
+    The kernel compares each value's bits with infinity's (NaN is not
+    infinite), block by block on the thread pool, at the speed of a read. None
+    without the kernel and for an array it does not take (see
+    :func:`_kernel_takes`).
+    """
+    if not _kernel_takes(X):
+        return None
+    blocks = row_blocks(*X.shape)
+    return any(map_blocks(lambda rows: _kernels.infinite(X[rows]), blocks))
+
+
 def fused_row_map(src, dst, layer=None):
     """A row normalizer's statistics and map in one compiled pass per block.
 

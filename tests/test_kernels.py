@@ -791,3 +791,31 @@ def test_the_row_pass_takes_columns_of_one_length_and_dtype():
     with pytest.raises(ValueError, match="contiguous"):
         kernels.rows([X[::2, 0]] * 3, out[:20], done[:20], *args)
     assert _stats.fused_row_map([X[:, 0], X[:, 1]], out) is None
+
+
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_infinity_scan_finds_what_numpy_finds(dtype, order):
+    # The bits of +inf and -inf and nothing else: NaN of any payload, the
+    # largest finite value and subnormals pass; an infinity is found in any
+    # block, lane or tail.
+    rng = np.random.default_rng(21)
+    X = rng.normal(size=(300_007, 13)).astype(dtype)
+    X[:, 0] = np.finfo(dtype).max
+    X[:, 1] = -np.finfo(dtype).smallest_subnormal
+    X[17, 2] = np.nan
+    X[18, 3] = -np.nan
+    X = layout(X, order)
+    assert _stats.fused_infinity(X) is False
+    assert not skscale._validation.infinite_features(X).any()
+    for row, column in [(0, 0), (300_006, 12), (150_000, 5)]:
+        Y = X.copy(order="K")
+        Y[row, column] = np.inf if row % 2 else -np.inf
+        assert _stats.fused_infinity(Y) is True
+        assert_array_equal(
+            skscale._validation.infinite_features(Y), np.isinf(Y).any(axis=0)
+        )
+    strided = X[:, ::2] if order == "C" else X[::2]  # no contiguous lines
+    assert _stats.fused_infinity(strided) is None
+    assert _stats.fused_infinity(X[::-1]) is None
+    assert _stats.fused_infinity(X[:0]) is None
