@@ -469,9 +469,10 @@ static int fast_fma = 0;
  * (a reciprocal within half an ulp, a quotient within one ulp after the
  * first correction) the second gives the correctly rounded quotient, the
  * same bits as the division, at a fraction of its cost. A float32 row's
- * quotients and remainders lie far from float64's overflow and underflow
- * (|d| within 2**-200 and 2**200 of the divisor's scale), where the theorem
- * holds; float64 rows take the division. */
+ * nonzero quotients and remainders stay far inside float64's range (about
+ * 2**-300 to 2**700: its values and their deviations are multiples of
+ * 2**-149 below 2**129, the divisors at least 2**-460 where exact), where the
+ * theorem holds; float64 rows take the division. */
 #define VFMA(out, a, b, c)                                                       \
     for (int k_ = 0; k_ < 8; k_++) {                                             \
         (out)[k_] = __builtin_fma((a)[k_], (b)[k_], (c)[k_]);                    \

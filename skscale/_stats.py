@@ -1037,9 +1037,9 @@ def fused_row_map(src, dst, layer=None):
     written into ``dst`` divided, where they are exact: ``row / ||row||_2``
     for a norm in (1e-140, 1e140); with ``layer``, the tuple ``(with_mean,
     with_std, factor, root_eps)``, ``((row - row[0]) - offset) / scale``
-    (``row / scale`` without ``with_mean``), ``scale`` the largest of
-    ``hypot(std0 * factor, root_eps)`` and 0 made 1, or 1 without
-    ``with_std``, for moments exact to rounding (:func:`fused_row_moments`'
+    (``row / scale`` without ``with_mean``), where ``scale`` is
+    ``hypot(std0 * factor, root_eps)`` (1 where that is 0, and 1 without
+    ``with_std``), for moments exact to rounding (:func:`fused_row_moments`'
     rule). The second read of a row comes from cache: one pass over the block
     from memory where the statistics and the map take two. The sums are
     rounded in one order whatever the layout, so a C-ordered block and a

@@ -326,10 +326,11 @@ def infinite_features(X):
     columns looked at one by one.
     """
     data = X.data if sparse.issparse(X) else X
-    if data.ndim == 2 and fused_infinity(data) is False:
+    found = fused_infinity(data) if data.ndim == 2 else None
+    if found is False:
         return np.zeros(X.shape[1], dtype=bool)
     with np.errstate(all="ignore"):
-        if data.size == 0 or np.isfinite(np.sum(data)):
+        if found is None and (data.size == 0 or np.isfinite(np.sum(data))):
             return np.zeros(X.shape[1], dtype=bool)
     if sparse.issparse(X):
         columns = sparse_columns(X)
