@@ -270,11 +270,9 @@ class LayerNormalizer(_RowNormalizer):
             offset, std0, exact = row_deviation_moments(rows, out)
         if not exact.any():
             return False
-        p, ddof = src.shape[1], float(self.ddof)
+        factor = self._layer_map(src.shape[1])[2]
         with np.errstate(all="ignore"):
-            # At most ddof entries: too few to estimate a variance (0).
-            std = std0 * np.sqrt(p / (p - ddof)) if p > ddof else 0.0 * std0
-            scale = self._divisors(std)
+            scale = self._divisors(std0 * factor)
             if fused is not None:
                 # (x - first) - offset, then / scale: the steps below, in one
                 # pass, from the input in its own layout.
@@ -304,7 +302,9 @@ class LayerNormalizer(_RowNormalizer):
             return done / scale[:, np.newaxis]
 
     def _layer_map(self, p):
-        """The map of :func:`skscale._stats.fused_row_map` for rows of p values."""
+        """The map of :func:`skscale._stats.fused_row_map` for rows of p values:
+        ``(with_mean, with_std, factor, root_eps)``, the population standard
+        deviation times ``factor`` being the row's (with ``ddof``)."""
         ddof = float(self.ddof)
         # At most ddof entries: too few to estimate a variance (0).
         factor = np.sqrt(p / (p - ddof)) if p > ddof else 0.0
