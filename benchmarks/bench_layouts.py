@@ -11,8 +11,8 @@ polars DataFrame (``set_output(transform="polars")``). ``transform`` with
 ``copy=False`` is timed on the two arrays, each call on a fresh copy of X made
 outside the timed region.
 
-Each time is divided by the cheapest pass any implementation must make,
-measured once per dtype on the C array:
+Each time is divided by the cheapest pass any implementation must make on the
+C array of the same dtype:
 
 - read limit (for ``fit``): the best of ``X.sum(axis=0)`` and two threads
   each summing half the rows;
@@ -21,6 +21,16 @@ measured once per dtype on the C array:
   call, since every transform allocates its output;
 - in-place limit (for ``copy=False``): ``np.multiply(X, 1.0, out=X)``, the best
   of one and two threads.
+
+The candidates are timed once per dtype, at the start; the fastest of each
+limit is then timed again with every operation, its repeats alternating with
+the operation's on each layout, and the operation is divided by that time. On
+the VM of the README a limit measured at the start and one measured minutes
+later differ by up to 20% (how readily the host hands out fresh memory
+changes): a limit from the same minutes as the operation measures the
+operation, not the drift. The frames' target compares multiples of these
+paired limits (the frame's over the C array's); the ratio of the plain times
+is in ``--json`` as ``skscale_over_c_seconds``.
 
 scikit-learn's counterparts (StandardScaler, MinMaxScaler, MaxAbsScaler;
 Normalizer for UnitLengthNormalizer) are timed on the same layouts, their
@@ -156,6 +166,7 @@ class Row:
     sklearn_over_limit: float | None
     sklearn_over_skscale: float | None
     skscale_over_c: float | None
+    skscale_over_c_seconds: float | None
     in_place: bool | None
 
 
@@ -244,7 +255,12 @@ def threaded_multiply_in_place(pool, X):
 
 
 def measure_limits(X, work, restore, pool, repeats):
-    """The read, write and in-place limits of the C array X, with each candidate."""
+    """The read, write and in-place limits of the C array X, with each candidate.
+
+    Returns ``(limits, calls)``: ``limits[limit]`` has the best time and each
+    candidate's, ``calls[limit]`` the fastest candidate and its setup, which
+    each operation's measurement times again next to it.
+    """
     candidates = {
         "read": {
             "X.sum(axis=0)": partial(X.sum, axis=0),
@@ -263,14 +279,16 @@ def measure_limits(X, work, restore, pool, repeats):
             ),
         },
     }
-    limits = {}
+    limits, fastest = {}, {}
     for limit, calls in candidates.items():
         bench_scalers.progress(f"{X.dtype.name} {limit} limit")
-        setups = [restore if limit == "in-place" else None] * len(calls)
-        seconds = measure_together(list(calls.values()), repeats, setups)
+        setup = restore if limit == "in-place" else None
+        seconds = measure_together(list(calls.values()), repeats, [setup] * len(calls))
         timed = dict(zip(calls, seconds, strict=True))
         limits[limit] = {"seconds": min(seconds), "candidates": timed}
-    return limits
+        best = min(timed, key=timed.get)
+        fastest[limit] = (calls[best], setup)
+    return limits, fastest
 
 
 # ---------------------------------------------------------------- layouts
@@ -333,12 +351,15 @@ def operations_of(case, layouts):
     return pairs
 
 
-def bench_layout(case, operation, layout, data, work, repeats):
+def bench_layout(case, operation, layout, data, work, limit_call, repeats):
     """``{library: (seconds, in_place)}`` of one operation on one layout.
 
     skscale's repeats alternate with scikit-learn's on this layout alone, as in
     bench_scalers: a C array's transform timed right after a polars frame's
-    would meet memory freed a second or more before, slower to fault in.
+    would meet memory freed a second or more before, slower to fault in. The
+    operation's limit (``limit_call``: the fastest candidate and its setup)
+    alternates with them, under the key "limit": the limit each row is divided
+    by is measured in the same state of the machine as the row.
     """
     makers = [("skscale", case.make_skscale)]
     if case.make_sklearn is not None:
@@ -349,6 +370,9 @@ def bench_layout(case, operation, layout, data, work, repeats):
         calls.append(call)
         setups.append(setup)
         slots.append((library, in_place))
+    calls.append(limit_call[0])
+    setups.append(limit_call[1])
+    slots.append(("limit", None))
     seconds = measure_together(calls, repeats, setups)
     return {
         library: (s, in_place)
@@ -356,22 +380,29 @@ def bench_layout(case, operation, layout, data, work, repeats):
     }
 
 
-def bench_case(case, operation, layouts, data, works, limits, repeats):
+def bench_case(case, operation, layouts, data, works, limit_calls, repeats):
     """Rows of one operation of one case on every layout, one layout at a time."""
+    limit = LIMIT_OF[operation]
     timed = {}
     for layout in layouts:
         measured = bench_layout(
-            case, operation, layout, data[layout], works.get(layout), repeats
+            case,
+            operation,
+            layout,
+            data[layout],
+            works.get(layout),
+            limit_calls[limit],
+            repeats,
         )
         for library, result in measured.items():
             timed[(layout, library)] = result
-    limit = LIMIT_OF[operation]
-    limit_seconds = limits[limit]["seconds"]
     c_seconds = timed.get(("C", "skscale"), (None, None))[0]
+    c_limit = timed.get(("C", "limit"), (None, None))[0]
     rows = []
     for layout in layouts:
         ours, in_place = timed[(layout, "skscale")]
         theirs = timed.get((layout, "sklearn"), (None, None))[0]
+        limit_seconds = timed[(layout, "limit")][0]
         rows.append(
             Row(
                 n_samples=data["C"].shape[0],
@@ -389,6 +420,11 @@ def bench_case(case, operation, layouts, data, works, limits, repeats):
                 sklearn_over_limit=None if theirs is None else theirs / limit_seconds,
                 sklearn_over_skscale=None if theirs is None else theirs / ours,
                 skscale_over_c=(
+                    None
+                    if layout == "C" or c_seconds is None
+                    else (ours / limit_seconds) / (c_seconds / c_limit)
+                ),
+                skscale_over_c_seconds=(
                     None if layout == "C" or c_seconds is None else ours / c_seconds
                 ),
                 in_place=in_place,
@@ -426,12 +462,14 @@ def bench_dtype(base, dtype, layouts, modules, pool, repeats):
     # Where copy=False writes (and the in-place limit), refreshed before each call.
     works = {layout: data[layout].copy(order="K") for layout in ARRAY_LAYOUTS}
     restore = partial(np.copyto, works["C"], X)
-    limits = measure_limits(X, works["C"], restore, pool, repeats)
+    limits, limit_calls = measure_limits(X, works["C"], restore, pool, repeats)
     rows = []
     for case in CASES:
         for operation, where in operations_of(case, layouts):
             bench_scalers.progress(f"{dtype} {case.name}.{operation}")
-            rows += bench_case(case, operation, where, data, works, limits, repeats)
+            rows += bench_case(
+                case, operation, where, data, works, limit_calls, repeats
+            )
     expression = None
     if "polars" in layouts:
         bench_scalers.progress(
@@ -538,20 +576,22 @@ COLUMNS = (
     "estimator",
     "operation",
     "skscale (s)",
+    "limit (s)",
     "skscale/limit",
     "sklearn/limit",
     "sklearn/skscale",
     "skscale/C",
 )
 LEGEND = """\
-(s): median seconds per call. /limit: the time over the operation's limit on
-  the C array of the same dtype: read for fit, write for transform and
-  inverse_transform, in-place for transform(copy=False) (on a fresh copy of X).
+(s): median seconds per call. limit (s): the operation's limit on the C array
+  of the same dtype, timed alternately with this row's calls: read for fit,
+  write for transform and inverse_transform, in-place for
+  transform(copy=False) (on a fresh copy of X). /limit: a time over it.
 sklearn/skscale: how many times faster skscale is than scikit-learn's
   counterpart on the same layout (StandardScaler, MinMaxScaler, MaxAbsScaler;
   Normalizer for UnitLengthNormalizer; "-" where scikit-learn has none).
   scikit-learn's inverse_transform returns an array, not a frame.
-skscale/C: skscale's time on this layout over its time on the C array.
+skscale/C: skscale/limit on this layout over skscale/limit on the C array.
 * after a copy=False time: the result was not written into X."""
 
 
@@ -566,6 +606,7 @@ def table_lines(rows):
             row.estimator,
             row.operation,
             f"{row.skscale_seconds:.3g}" + ("*" if row.in_place is False else ""),
+            f"{row.limit_seconds:.3g}",
             fmt(row.skscale_over_limit),
             fmt(row.sklearn_over_limit),
             fmt(row.sklearn_over_skscale),
@@ -636,7 +677,11 @@ def report(machine, shape, results, checks, seconds):
     lines = ["Machine"]
     lines += [f"  {key}: {value}" for key, value in machine.items()]
     for dtype, (limits, rows, expression) in results.items():
-        lines += ["", f"{shape[0]} x {shape[1]} {dtype}", "Limits (C array)"]
+        lines += [
+            "",
+            f"{shape[0]} x {shape[1]} {dtype}",
+            "Limits (C array, at the start; each row has its own)",
+        ]
         lines += limit_lines(limits)
         lines += ["", *table_lines(rows)]
         if expression is not None:
