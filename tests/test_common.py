@@ -460,6 +460,27 @@ def test_copy_false_transforms_in_place(name, order, rng):
     assert_array_equal(X, expected)
 
 
+@pytest.mark.parametrize(
+    "name, inverse",
+    [(name, False) for name in ESTIMATOR_NAMES]
+    + [(name, True) for name in COLUMN_SCALERS],
+)
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_in_place_call_that_raises_leaves_x_untouched(name, inverse, order, dtype):
+    # The infinity sits in a late block (blocks before it would be written
+    # first): X is checked whole before anything is written.
+    X = np.random.default_rng(0).normal(size=(300_000, 7)).astype(dtype)
+    est = make(name, copy=False).fit(X[:1000])
+    X = np.asarray(X, order=order)
+    X[250_001, 4] = -np.inf
+    X[3, 1] = np.nan
+    before = X.copy()
+    with pytest.raises(ValueError, match="column 4"):
+        (est.inverse_transform if inverse else est.transform)(X)
+    assert_array_equal(X, before)
+
+
 @pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 def test_copy_true_leaves_input_alone(name, rng):
     X = data(rng)
