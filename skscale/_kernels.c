@@ -461,14 +461,16 @@ row_divisor(int mode, const RowMap *m, double s1, double s2, double *offset,
  * have fused multiply-adds inline, for the division of float32 rows. */
 static int fast_fma = 0;
 
-/* q = d / s in each lane, correctly rounded, given r = 1 / s (correctly
- * rounded). Where the values come from float32 (FLOAT) and fused
- * multiply-adds are inline: q = d * r, then twice q = q - (q * s - d) * r,
- * the remainder q * s - d exact in a fused multiply-add (and +0 where q is
- * exact, so that a zero keeps its sign); by Markstein's theorem
- * (a reciprocal within half an ulp, a quotient within one ulp after the
- * first correction) the second gives the correctly rounded quotient, the
- * same bits as the division, at a fraction of its cost. A float32 row's
+/* q = d / s in each lane (s > 0), correctly rounded, given r = 1 / s
+ * (correctly rounded). Where the values come from float32 (FLOAT) and fused
+ * multiply-adds are inline: q = d * r, then twice q = q + e * -r with
+ * e = q * s - d, the remainder, exact in a fused multiply-add. By
+ * Markstein's theorem (a reciprocal within half an ulp, a quotient within
+ * one ulp after the first correction) the second gives the correctly
+ * rounded quotient, the same bits as the division, at a fraction of its
+ * cost. A zero keeps its sign: where q is exact, e is +0 and e * -r is -0.
+ * No fused multiply-add's result is negated: GCC may fold -fma(a, b, c)
+ * into fma(-a, b, -c), which differs in the sign of a zero. A float32 row's
  * nonzero quotients and remainders stay far inside float64's range (about
  * 2**-300 to 2**700: its values and their deviations are multiples of
  * 2**-149 below 2**129, the divisors at least 2**-460 where exact), where the
@@ -480,14 +482,12 @@ static int fast_fma = 0;
 #define DIVIDE(FLOAT, q, d, s, r)                                                \
     do {                                                                         \
         if ((FLOAT) && fast_fma) {                                               \
-            vdouble e_, m_ = -(d);                                               \
+            vdouble e_, nd_ = -(d), nr_ = -(r);                                  \
             (q) = (d) * (r);                                                     \
-            VFMA(e_, q, s, m_);                                                  \
-            e_ = -e_;                                                            \
-            VFMA(q, e_, r, q);                                                   \
-            VFMA(e_, q, s, m_);                                                  \
-            e_ = -e_;                                                            \
-            VFMA(q, e_, r, q);                                                   \
+            VFMA(e_, q, s, nd_);                                                 \
+            VFMA(q, e_, nr_, q);                                                 \
+            VFMA(e_, q, s, nd_);                                                 \
+            VFMA(q, e_, nr_, q);                                                 \
         }                                                                        \
         else {                                                                   \
             (q) = (d) / (s);                                                     \
