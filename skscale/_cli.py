@@ -88,6 +88,10 @@ def main(argv=None):
             args = parser.parse_args(argv)
             with warnings.catch_warnings():
                 warnings.simplefilter("once")
+                # Python's own default: a ResourceWarning is for a program's
+                # developers (such as a file the import system had open when
+                # SIGTERM arrived), not a line for the user.
+                warnings.simplefilter("ignore", ResourceWarning)
                 warnings.showwarning = _show_warning
                 return args.run(args)
     except _UsageError as exc:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import types
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from skscale import MinMaxScaler, StandardScaler
+from skscale import MinMaxScaler, StandardScaler, _cli
 from skscale._cli import main
 from skscale._csv import DEFAULT_NA_VALUES, NUMBER, parse_column, split_raw
 from skscale._persistence import dump, load
@@ -449,6 +450,22 @@ def test_progress_without_tqdm_is_an_error(tmp_path, capsys, monkeypatch):
 
 
 # -- signals --------------------------------------------------------------------------
+
+
+def test_resource_warnings_are_not_shown_to_the_user(tmp_path, capsys, monkeypatch):
+    # As Python's default filters do: a ResourceWarning (a file the import
+    # system had open when SIGTERM arrived, say) is no line for the user;
+    # other warnings are, once each.
+    def warns(args):
+        for _ in range(2):
+            warnings.warn("unclosed file <x>", ResourceWarning, stacklevel=2)
+            warnings.warn("a warning for the user", UserWarning, stacklevel=2)
+        return 0
+
+    monkeypatch.setattr(_cli, "_inspect", warns)
+    status, out, err = run(capsys, "inspect", tmp_path / "s.json")
+    assert (status, out) == (0, "")
+    assert err.splitlines() == ["skscale: warning: a warning for the user"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
