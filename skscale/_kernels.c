@@ -30,6 +30,11 @@
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     defined(__linux__)
 #define SKSCALE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* The row pass has AVX-512 instances of its own, written with intrinsics:
+ * GCC 12 converts a vector of 8 floats to 8 doubles in 5 instructions, not
+ * one, and compares vectors of 64-bit integers lane by lane in scalar code. */
+#define SKSCALE_AVX512 __attribute__((target("avx512f")))
+#include <immintrin.h>
 #else
 #define SKSCALE_CLONES
 #endif
@@ -457,42 +462,22 @@ row_divisor(int mode, const RowMap *m, double s1, double s2, double *offset,
     return 1;
 }
 
-/* Whether the machine runs the AVX-512 clones (set at import): they alone
- * have fused multiply-adds inline, for the division of float32 rows. */
-static int fast_fma = 0;
+/* Whether the machine runs AVX-512 (set at import): the row pass then takes
+ * its AVX-512 instances. */
+static int avx512 = 0;
 
-/* q = d / s in each lane (s > 0), correctly rounded, given r = 1 / s
- * (correctly rounded). Where the values come from float32 (FLOAT) and fused
- * multiply-adds are inline: q = d * r, then twice q = q + e * -r with
- * e = q * s - d, the remainder, exact in a fused multiply-add. By
- * Markstein's theorem (a reciprocal within half an ulp, a quotient within
- * one ulp after the first correction) the second gives the correctly
- * rounded quotient, the same bits as the division, at a fraction of its
- * cost. A zero keeps its sign: where q is exact, e is +0 and e * -r is -0.
- * No fused multiply-add's result is negated: GCC may fold -fma(a, b, c)
- * into fma(-a, b, -c), which differs in the sign of a zero. A float32 row's
- * nonzero quotients and remainders stay far inside float64's range (about
- * 2**-300 to 2**700: its values and their deviations are multiples of
- * 2**-149 below 2**129, the divisors at least 2**-460 where exact), where the
- * theorem holds; float64 rows take the division. */
-#define VFMA(out, a, b, c)                                                       \
-    for (int k_ = 0; k_ < 8; k_++) {                                             \
-        (out)[k_] = __builtin_fma((a)[k_], (b)[k_], (c)[k_]);                    \
-    }
-#define DIVIDE(FLOAT, q, d, s, r)                                                \
-    do {                                                                         \
-        if ((FLOAT) && fast_fma) {                                               \
-            vdouble e_, nd_ = -(d), nr_ = -(r);                                  \
-            (q) = (d) * (r);                                                     \
-            VFMA(e_, q, s, nd_);                                                 \
-            VFMA(q, e_, nr_, q);                                                 \
-            VFMA(e_, q, s, nd_);                                                 \
-            VFMA(q, e_, nr_, q);                                                 \
-        }                                                                        \
-        else {                                                                   \
-            (q) = (d) / (s);                                                     \
-        }                                                                        \
-    } while (0)
+/* Whether a group's divisors s (in every lane) let DIVIDE_512 divide
+ * float64 rows by fused multiply-adds: s in [2**-100, 2**100], so that 1 / s
+ * is normal and every quotient of a dividend in [2**-800, 2**900] lies in
+ * [2**-900, 2**1000]. A float32 row's always do (see DIVIDE_512). Only the
+ * column-major pass asks: there the division runs from L2 over a tile, and
+ * the corrections took an in-place float64 UnitLengthNormalizer of
+ * 2,000,000 x 50 from 96 to 80 ms; in the C-ordered pass, each row's
+ * division overlapping the next row's loads, they cost what they saved. */
+#define MARKSTEIN_DIVISOR(FLOAT, s) ((FLOAT) || ((s) >= 0x1p-100 && (s) <= 0x1p100))
+
+/* q = d / s in each lane (s > 0): the division instruction. */
+#define DIVIDE_PLAIN(FLOAT, OK, q, d, s, r) ((q) = (d) / (s))
 
 #define STORE_DOUBLE(ptr, v) memcpy((ptr), &(v), sizeof(v))
 #define STORE_FLOAT(ptr, v)                                                      \
@@ -500,6 +485,62 @@ static int fast_fma = 0;
         vfloat narrow_ = __builtin_convertvector((v), vfloat);                   \
         memcpy((ptr), &narrow_, sizeof narrow_);                                 \
     } while (0)
+
+#ifdef SKSCALE_AVX512
+/* q = d / s in each lane (s > 0), correctly rounded, given r = 1 / s
+ * (correctly rounded), without the division instruction where that is
+ * exact: q = d * r, then twice q = q + e * -r with e = q * s - d, the
+ * remainder, exact in a fused multiply-add. By Markstein's theorem (a
+ * reciprocal within half an ulp, a quotient within one ulp after the first
+ * correction) the second gives the correctly rounded quotient, the same
+ * bits as the division, at a fraction of its cost, wherever no quotient or
+ * remainder comes near underflow or overflow. A zero keeps its sign: where
+ * q is exact, e is +0 and e * -r is -0. No fused multiply-add's result is
+ * negated: GCC may fold -fma(a, b, c) into fma(-a, b, -c), which differs in
+ * the sign of a zero.
+ *
+ * A float32 row's (FLOAT) nonzero quotients and remainders stay far inside
+ * float64's range (about 2**-300 to 2**700: its values and their deviations
+ * are multiples of 2**-149 below 2**129, the divisors at least 2**-460 where
+ * exact). A float64 row's do where its divisor passes MARKSTEIN_DIVISOR
+ * (OK) and every dividend of the vector is 0 or within [2**-800, 2**900]
+ * (checked on the bits, the sign left out): a remainder is then a multiple of
+ * at least 2**-905, far above underflow. Any other vector takes the
+ * division. */
+#define DIVIDE_512(FLOAT, OK, q, d, s, r)                                        \
+    do {                                                                         \
+        const __m512d d_ = (__m512d)(d), s_ = (__m512d)(s), r_ = (__m512d)(r); \
+        int fast_ = (FLOAT);                                                     \
+        if (!(FLOAT) && (OK)) {                                                  \
+            const __m512i b_ = _mm512_and_si512(                                 \
+                _mm512_castpd_si512(d_), _mm512_set1_epi64(INT64_MAX));          \
+            fast_ = !(_mm512_cmpgt_epu64_mask(                                   \
+                          b_, _mm512_set1_epi64(INT64_C(0x7830000000000000))) |  \
+                      _mm512_cmplt_epu64_mask(                                   \
+                          _mm512_sub_epi64(b_, _mm512_set1_epi64(1)),            \
+                          _mm512_set1_epi64(INT64_C(0x0df0000000000000) - 1)));  \
+        }                                                                        \
+        if (fast_) {                                                             \
+            const __m512d nd_ = (__m512d)(-(d)), nr_ = (__m512d)(-(r));          \
+            __m512d q_ = _mm512_mul_pd(d_, r_), e_;                              \
+            e_ = _mm512_fmadd_pd(q_, s_, nd_);                                   \
+            q_ = _mm512_fmadd_pd(e_, nr_, q_);                                   \
+            e_ = _mm512_fmadd_pd(q_, s_, nd_);                                   \
+            q_ = _mm512_fmadd_pd(e_, nr_, q_);                                   \
+            (q) = (vdouble)q_;                                                   \
+        }                                                                        \
+        else {                                                                   \
+            (q) = (d) / (s);                                                     \
+        }                                                                        \
+    } while (0)
+
+/* GCC 12 widens a vector of 8 floats in two halves; the instruction does it
+ * in one. */
+#define LOAD_FLOAT_512(v, ptr)                                                   \
+    ((v) = (vdouble)_mm512_cvtps_pd(_mm256_loadu_ps((const float *)(ptr))))
+#define STORE_FLOAT_512(ptr, v)                                                  \
+    _mm256_storeu_ps((float *)(ptr), _mm512_cvtpd_ps((__m512d)(v)))
+#endif
 
 /* Row i of a column-major block, scalar, in the vectors' order: value j at
  * row i of column xcol[j], written at row i of the column ds bytes after
@@ -547,44 +588,65 @@ ROW_ONE(float, 1)
 
 /* A C-ordered block: rows `ss` (source) and `ds` (destination) bytes apart,
  * each of p contiguous values, read in vectors of 8. dst may be src (no
- * restrict). */
-#define ROWS_C(NAME, T, LOAD, STORE, MODE)                                       \
-    SKSCALE_CLONES static void NAME(const char *src, char *dst, Py_ssize_t n,   \
-                                    Py_ssize_t p, Py_ssize_t ss, Py_ssize_t ds,  \
-                                    const RowMap *m, unsigned char *done)        \
+ * restrict). Row i + 1's statistics are taken before row i is divided: the
+ * chain from a row's sums to its divisor (the lanes' sum, a division, a
+ * square root, a reciprocal) then runs while the previous row divides,
+ * rather than holding the division's instructions in the scheduler until it
+ * ends. */
+#define ROW_STATS(T, LOAD, MODE, x, c, offset, divisor, kept)                    \
+    do {                                                                         \
+        const vdouble cv_ = zero + (c);                                          \
+        vdouble a1_ = zero, a2_ = zero, d_;                                      \
+        double t1_ = 0.0, t2_ = 0.0;                                             \
+        for (Py_ssize_t j = 0; j < full; j += 8) {                               \
+            LOAD(d_, (x) + j);                                                   \
+            if (MODE) {                                                          \
+                d_ -= cv_;                                                       \
+                a1_ += d_;                                                       \
+            }                                                                    \
+            a2_ += d_ * d_;                                                      \
+        }                                                                        \
+        for (Py_ssize_t j = full; j < p; j++) {                                  \
+            double e_ = (double)(x)[j] - (c);                                    \
+            t1_ += e_;                                                           \
+            t2_ += e_ * e_;                                                      \
+        }                                                                        \
+        (kept) = row_divisor(MODE, m, LANE_SUM(a1_) + t1_, LANE_SUM(a2_) + t2_,  \
+                             &(offset), &(divisor));                             \
+    } while (0)
+#define ROWS_C(NAME, ISA, T, LOAD, STORE, DIVIDE, MODE)                          \
+    ISA static void NAME(const char *src, char *dst, Py_ssize_t n,               \
+                         Py_ssize_t p, Py_ssize_t ss, Py_ssize_t ds,             \
+                         const RowMap *m, unsigned char *done)                   \
     {                                                                            \
         const vdouble zero = {0};                                                \
         const Py_ssize_t full = p - p % 8;                                       \
         const int center = MODE && m->with_mean;                                 \
+        double c = 0.0, offset = 0.0, divisor = 1.0;                             \
+        int kept = 0;                                                            \
+        if (n > 0) {                                                             \
+            const T *x = (const T *)src;                                         \
+            c = MODE ? (double)x[0] : 0.0;                                       \
+            ROW_STATS(T, LOAD, MODE, x, c, offset, divisor, kept);               \
+        }                                                                        \
         for (Py_ssize_t i = 0; i < n; i++) {                                     \
             const T *x = (const T *)(src + i * ss);                              \
             T *y = (T *)(dst + i * ds);                                          \
-            const double c = MODE ? (double)x[0] : 0.0;                          \
-            const vdouble cv = zero + c;                                         \
-            vdouble a1 = zero, a2 = zero, d, q;                                  \
-            double t1 = 0.0, t2 = 0.0;                                           \
-            for (Py_ssize_t j = 0; j < full; j += 8) {                           \
-                LOAD(d, x + j);                                                  \
-                if (MODE) {                                                      \
-                    d -= cv;                                                     \
-                    a1 += d;                                                     \
-                }                                                                \
-                a2 += d * d;                                                     \
+            /* Row i's map, then row i + 1's statistics. */                     \
+            const double ci = c, oi = offset, si = divisor;                      \
+            const int ki = kept;                                                 \
+            if (i + 1 < n) {                                                     \
+                const T *next = (const T *)(src + (i + 1) * ss);                 \
+                c = MODE ? (double)next[0] : 0.0;                                \
+                ROW_STATS(T, LOAD, MODE, next, c, offset, divisor, kept);        \
             }                                                                    \
-            for (Py_ssize_t j = full; j < p; j++) {                              \
-                double e = (double)x[j] - c;                                     \
-                t1 += e;                                                         \
-                t2 += e * e;                                                     \
-            }                                                                    \
-            double offset, divisor;                                              \
-            done[i] = (unsigned char)row_divisor(                                \
-                MODE, m, LANE_SUM(a1) + t1, LANE_SUM(a2) + t2, &offset,          \
-                &divisor);                                                       \
-            if (!done[i]) {                                                      \
+            done[i] = (unsigned char)ki;                                         \
+            if (!ki) {                                                           \
                 continue;                                                        \
             }                                                                    \
-            const vdouble ov = zero + offset, dv = zero + divisor,               \
-                          rv = zero + 1.0 / divisor;                             \
+            const vdouble cv = zero + ci, ov = zero + oi, dv = zero + si,        \
+                          rv = zero + 1.0 / si;                                  \
+            vdouble d, q;                                                        \
             (void)rv;                                                            \
             for (Py_ssize_t j = 0; j < full; j += 8) {                           \
                 LOAD(d, x + j);                                                  \
@@ -592,16 +654,18 @@ ROW_ONE(float, 1)
                     d -= cv;                                                     \
                     d -= ov;                                                     \
                 }                                                                \
-                DIVIDE(sizeof(T) == 4, q, d, dv, rv);                            \
+                /* float64 rows take the division here (OK 0): measured, the */ \
+                /* range check and corrections cost what they save. */          \
+                DIVIDE(sizeof(T) == 4, 0, q, d, dv, rv);                         \
                 STORE(y + j, q);                                                 \
             }                                                                    \
             for (Py_ssize_t j = full; j < p; j++) {                              \
                 double v = (double)x[j];                                         \
                 if (center) {                                                    \
-                    v = v - c;                                                   \
-                    v = v - offset;                                              \
+                    v = v - ci;                                                  \
+                    v = v - oi;                                                  \
                 }                                                                \
-                y[j] = (T)(v / divisor);                                         \
+                y[j] = (T)(v / si);                                              \
             }                                                                    \
         }                                                                        \
     }
@@ -618,8 +682,8 @@ ROW_ONE(float, 1)
  * (the hardware's prefetchers follow a few dozen streams, not one per
  * column). A group with a row left to the caller is divided row by row. */
 #define FROWS 256
-#define ROWS_F(NAME, T, LOAD, STORE, MODE)                                       \
-    SKSCALE_CLONES static void NAME(const char *const *xcol, char *dst,          \
+#define ROWS_F(NAME, ISA, T, LOAD, STORE, DIVIDE, MODE)                          \
+    ISA static void NAME(const char *const *xcol, char *dst,                     \
                                     Py_ssize_t n, Py_ssize_t p, Py_ssize_t ds,   \
                                     const RowMap *m, unsigned char *done)        \
     {                                                                            \
@@ -629,7 +693,8 @@ ROW_ONE(float, 1)
         /* Lanes 0-7, then the tail sum, for each group of rows. */            \
         vdouble a1[9][FROWS / 8], a2[9][FROWS / 8];                              \
         vdouble c[FROWS / 8], ov[FROWS / 8], dv[FROWS / 8], rv[FROWS / 8], d, q; \
-        int all[FROWS / 8];                                                      \
+        int all[FROWS / 8], ok[FROWS / 8];                                       \
+        (void)rv; /* DIVIDE_PLAIN reads no reciprocal */                         \
         for (Py_ssize_t i0 = 0; i0 < whole; i0 += FROWS) {                       \
             const int groups =                                                   \
                 (int)((whole - i0 < FROWS ? whole - i0 : FROWS) / 8);            \
@@ -669,7 +734,7 @@ ROW_ONE(float, 1)
                              ((a2[1][g] + a2[5][g]) + (a2[3][g] + a2[7][g]));    \
                 s1 += a1[8][g];                                                  \
                 s2 += a2[8][g];                                                  \
-                all[g] = 1;                                                      \
+                all[g] = ok[g] = 1;                                              \
                 for (int k = 0; k < 8; k++) {                                    \
                     double o, r;                                                 \
                     unsigned char *flag = &done[i0 + 8 * g + k];                 \
@@ -679,6 +744,7 @@ ROW_ONE(float, 1)
                     ov[g][k] = o;                                                \
                     dv[g][k] = r;                                                \
                     rv[g][k] = 1.0 / r;                                          \
+                    ok[g] &= MARKSTEIN_DIVISOR(sizeof(T) == 4, r);               \
                 }                                                                \
             }                                                                    \
             for (Py_ssize_t j = 0; j < p; j++) {                                 \
@@ -693,7 +759,7 @@ ROW_ONE(float, 1)
                         d -= c[g];                                               \
                         d -= ov[g];                                              \
                     }                                                            \
-                    DIVIDE(sizeof(T) == 4, q, d, dv[g], rv[g]);                  \
+                    DIVIDE(sizeof(T) == 4, ok[g], q, d, dv[g], rv[g]);           \
                     STORE(y + 8 * g, q);                                         \
                 }                                                                \
             }                                                                    \
@@ -711,28 +777,45 @@ ROW_ONE(float, 1)
         }                                                                        \
     }
 
-ROWS_C(rows_c_double_0, double, LOAD_DOUBLE, STORE_DOUBLE, 0)
-ROWS_C(rows_c_double_1, double, LOAD_DOUBLE, STORE_DOUBLE, 1)
-ROWS_C(rows_c_float_0, float, LOAD_FLOAT, STORE_FLOAT, 0)
-ROWS_C(rows_c_float_1, float, LOAD_FLOAT, STORE_FLOAT, 1)
-ROWS_F(rows_f_double_0, double, LOAD_DOUBLE, STORE_DOUBLE, 0)
-ROWS_F(rows_f_double_1, double, LOAD_DOUBLE, STORE_DOUBLE, 1)
-ROWS_F(rows_f_float_0, float, LOAD_FLOAT, STORE_FLOAT, 0)
-ROWS_F(rows_f_float_1, float, LOAD_FLOAT, STORE_FLOAT, 1)
+#define ROWS_ALL(SUFFIX, ISA, LOAD_F, STORE_F, DIVIDE)                           \
+    ROWS_C(rows_c_double_0##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
+           DIVIDE, 0)                                                            \
+    ROWS_C(rows_c_double_1##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
+           DIVIDE, 1)                                                            \
+    ROWS_C(rows_c_float_0##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, 0)       \
+    ROWS_C(rows_c_float_1##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, 1)       \
+    ROWS_F(rows_f_double_0##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
+           DIVIDE, 0)                                                            \
+    ROWS_F(rows_f_double_1##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
+           DIVIDE, 1)                                                            \
+    ROWS_F(rows_f_float_0##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, 0)       \
+    ROWS_F(rows_f_float_1##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, 1)
+
+ROWS_ALL(, SKSCALE_CLONES, LOAD_FLOAT, STORE_FLOAT, DIVIDE_PLAIN)
+#ifdef SKSCALE_AVX512
+ROWS_ALL(_512, SKSCALE_AVX512, LOAD_FLOAT_512, STORE_FLOAT_512, DIVIDE_512)
+#endif
 
 typedef void (*rows_c_fn)(const char *, char *, Py_ssize_t, Py_ssize_t,
                           Py_ssize_t, Py_ssize_t, const RowMap *, unsigned char *);
 typedef void (*rows_f_fn)(const char *const *, char *, Py_ssize_t, Py_ssize_t,
                           Py_ssize_t, const RowMap *, unsigned char *);
 
-/* [float32][mode] */
-static const rows_c_fn rows_c_table[2][2] = {
-    {rows_c_double_0, rows_c_double_1},
-    {rows_c_float_0, rows_c_float_1},
+/* [AVX-512][float32][mode] */
+#ifdef SKSCALE_AVX512
+#define ROWS_512(KIND) KIND##_512
+#else
+#define ROWS_512(KIND) KIND
+#endif
+static const rows_c_fn rows_c_table[2][2][2] = {
+    {{rows_c_double_0, rows_c_double_1}, {rows_c_float_0, rows_c_float_1}},
+    {{ROWS_512(rows_c_double_0), ROWS_512(rows_c_double_1)},
+     {ROWS_512(rows_c_float_0), ROWS_512(rows_c_float_1)}},
 };
-static const rows_f_fn rows_f_table[2][2] = {
-    {rows_f_double_0, rows_f_double_1},
-    {rows_f_float_0, rows_f_float_1},
+static const rows_f_fn rows_f_table[2][2][2] = {
+    {{rows_f_double_0, rows_f_double_1}, {rows_f_float_0, rows_f_float_1}},
+    {{ROWS_512(rows_f_double_0), ROWS_512(rows_f_double_1)},
+     {ROWS_512(rows_f_float_0), ROWS_512(rows_f_float_1)}},
 };
 
 /* Whether a block holds an infinity: some value whose bits, the sign left
@@ -1160,11 +1243,11 @@ rows(PyObject *Py_UNUSED(module), PyObject *args)
         unsigned char *flags = done.buf;
         Py_BEGIN_ALLOW_THREADS
         if (lines) {
-            rows_c_table[is_float][mode](block->buf, dst.buf, n, p, block->strides[0],
+            rows_c_table[avx512][is_float][mode](block->buf, dst.buf, n, p, block->strides[0],
                                          dst.strides[0], &m, flags);
         }
         else {
-            rows_f_table[is_float][mode](xcol, dst.buf, n, p, dst.strides[1], &m,
+            rows_f_table[avx512][is_float][mode](xcol, dst.buf, n, p, dst.strides[1], &m,
                                          flags);
         }
         Py_END_ALLOW_THREADS
@@ -1276,7 +1359,7 @@ PyInit__kernels(void)
     defined(__linux__)
     /* The clones' own test: the AVX-512 clone runs where this holds. */
     __builtin_cpu_init();
-    fast_fma = __builtin_cpu_supports("avx512f");
+    avx512 = __builtin_cpu_supports("avx512f") != 0;
 #endif
     return PyModule_Create(&module);
 }

@@ -714,6 +714,45 @@ def test_float32_quotients_are_correctly_rounded():
         assert (out[:, 0] == 1.0).all()
 
 
+@pytest.mark.parametrize("exponent", [-101, -100, -99, -40, 0, 1, 60, 99, 100, 101])
+def test_float64_quotients_are_correctly_rounded(exponent):
+    # Column-major float64 blocks divide by fused multiply-adds where the
+    # divisors lie in [2**-100, 2**100] and a vector's dividends are 0 or in
+    # [2**-800, 2**900], and by the division elsewhere (C-ordered ones
+    # always). Each row's first value, within a few ulps of 2**exponent, is
+    # its norm (the others are below it by 2**60 or more: their squares
+    # vanish beside its square), so the divisors lie next to a power of two,
+    # at and beyond the range's ends; the other dividends cover every binade
+    # down to float64's subnormals, zeros of both signs included, so that
+    # vectors on both sides of the dividends' bound meet, in 8-value lanes
+    # and in the scalar tail: the bits of the division, in place or not, and
+    # the first value divided to exactly 1.
+    rng = np.random.default_rng(17)
+    n, p = 2_000, 47
+    mantissas = rng.integers(1 << 52, 1 << 53, size=(n, p)).astype(np.float64)
+    low = max(exponent - 60 - 1074, -1074)
+    exponents = rng.integers(low, exponent - 60, size=(n, p))
+    # Rows whose dividends all lie above the bound, and rows with a few below.
+    exponents[: n // 2] = np.maximum(exponents[: n // 2], -800)
+    X = np.ldexp(mantissas, exponents - 52)
+    X *= rng.choice([-1.0, 1.0], size=X.shape)
+    X[rng.random(X.shape) < 0.02] = 0.0
+    X[rng.random(X.shape) < 0.02] = -0.0
+    ulps = rng.integers(-4, 5, size=n)
+    X[:, 0] = 2.0**exponent * (1.0 + np.where(ulps < 0, 2.0**-53, 2.0**-52) * ulps)
+    for order in ORDERS:
+        block = layout(X, order)
+        expected, rule = row_pass_reference(block, None)
+        assert rule.all()
+        out = np.empty_like(block)
+        assert_array_equal(_stats.fused_row_map(block, out), rule)
+        same_bits(out, expected)
+        assert (out[:, 0] == 1.0).all()
+        inside = block.copy(order="K")
+        _stats.fused_row_map(inside, inside)
+        same_bits(inside, expected)
+
+
 def affine_reference(X, a, b, s, per_line, centered, out_dtype):
     """((x - a) - b) / s in float64, a, b and s per value place or per line."""
     shape = (-1, 1) if per_line else (1, -1)
