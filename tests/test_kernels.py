@@ -900,6 +900,16 @@ def test_the_row_pass_takes_columns_of_one_length_and_dtype():
     with pytest.raises(ValueError, match="contiguous"):
         kernels.rows([X[::2, 0]] * 3, out[:20], done[:20], *args)
     assert _stats.fused_row_map([X[:, 0], X[:, 1]], out) is None
+    # Columns the kernel refuses are declined, the output left as it was.
+    out[...] = 7.0
+    for columns, dst in [
+        ([X[:, 0], X[:39, 1], X[:, 2]], out),
+        ([X[:, 0], X[:, 1].astype(np.float32), X[:, 2]], out),
+        ([X[:, 0].astype(np.float16)] * 3, out),
+        ([X[::2, 0]] * 3, out[:20]),
+    ]:
+        assert _stats.fused_row_map(columns, dst) is None
+    assert (out == 7.0).all()
 
 
 @pytest.mark.parametrize("order", ORDERS)
