@@ -692,7 +692,9 @@ ROW_ONE(float, 1)
  * and stores alike, and ran ten times slower once the output was not the
  * input. The statistics' pass asks for the next FROWS rows of each column
  * (the hardware's prefetchers follow a few dozen streams, not one per
- * column). A group with a row left to the caller is divided row by row. */
+ * column), and the division's for the next FROWS rows of each column of the
+ * output, to be written. A group with a row left to the caller is divided
+ * row by row. */
 #define FROWS 256
 #define ROWS_F(NAME, ISA, T, LOAD, STORE, DIVIDE, MODE)                          \
     ISA static void NAME(const char *const *xcol, char *dst,                     \
@@ -762,6 +764,13 @@ ROW_ONE(float, 1)
             for (Py_ssize_t j = 0; j < p; j++) {                                 \
                 const T *x = (const T *)xcol[j] + i0;                            \
                 T *y = (T *)(dst + j * ds) + i0;                                 \
+                if (i0 + 2 * FROWS <= whole) {                                   \
+                    /* The column's next FROWS rows of output, for writing. */  \
+                    const char *next = (const char *)(y + FROWS);                \
+                    for (size_t b = 0; b < FROWS * sizeof(T); b += 64) {         \
+                        __builtin_prefetch(next + b, 1, 2);                      \
+                    }                                                            \
+                }                                                                \
                 for (int g = 0; g < groups; g++) {                               \
                     if (!all[g]) {                                               \
                         continue;                                                \
