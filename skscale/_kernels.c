@@ -696,6 +696,15 @@ ROW_ONE(float, 1)
  * output, to be written. A group with a row left to the caller is divided
  * row by row. */
 #define FROWS 256
+/* Each 64-byte line of the `bytes` from `start` asked for into L2, to be
+ * read (RW 0) or written (RW 1). */
+#define PREFETCH_L2(start, bytes, RW)                                            \
+    do {                                                                         \
+        const char *from_ = (const char *)(start);                               \
+        for (size_t b_ = 0; b_ < (size_t)(bytes); b_ += 64) {                    \
+            __builtin_prefetch(from_ + b_, (RW), 2);                             \
+        }                                                                        \
+    } while (0)
 #define ROWS_F(NAME, ISA, T, LOAD, STORE, DIVIDE, MODE)                          \
     ISA static void NAME(const char *const *xcol, char *dst,                     \
                                     Py_ssize_t n, Py_ssize_t p, Py_ssize_t ds,   \
@@ -726,10 +735,7 @@ ROW_ONE(float, 1)
                 const int lane = j < full ? (int)(j & 7) : 8;                    \
                 if (i0 + 2 * FROWS <= whole) {                                   \
                     /* The column's next FROWS rows, on their way to L2. */     \
-                    const char *next = (const char *)(x + FROWS);                \
-                    for (size_t b = 0; b < FROWS * sizeof(T); b += 64) {         \
-                        __builtin_prefetch(next + b, 0, 2);                      \
-                    }                                                            \
+                    PREFETCH_L2(x + FROWS, FROWS * sizeof(T), 0);                \
                 }                                                                \
                 vdouble *s1 = a1[lane], *s2 = a2[lane];                          \
                 for (int g = 0; g < groups; g++) {                               \
@@ -766,10 +772,7 @@ ROW_ONE(float, 1)
                 T *y = (T *)(dst + j * ds) + i0;                                 \
                 if (i0 + 2 * FROWS <= whole) {                                   \
                     /* The column's next FROWS rows of output, for writing. */  \
-                    const char *next = (const char *)(y + FROWS);                \
-                    for (size_t b = 0; b < FROWS * sizeof(T); b += 64) {         \
-                        __builtin_prefetch(next + b, 1, 2);                      \
-                    }                                                            \
+                    PREFETCH_L2(y + FROWS, FROWS * sizeof(T), 1);                \
                 }                                                                \
                 for (int g = 0; g < groups; g++) {                               \
                     if (!all[g]) {                                               \
