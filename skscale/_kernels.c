@@ -44,11 +44,12 @@
  * NumPy's column reductions add. */
 #define CHUNK 128
 /* Knuth's two-sum: s + v into s, its rounding error added to c; branch-free
- * (6 operations, each rounded on its own: built with -ffp-contract=off). */
+ * (6 operations, each rounded on its own: built with -ffp-contract=off). On
+ * doubles, or lane by lane on vectors of them. */
 #define TWO_SUM(s, c, v)                                                         \
     do {                                                                         \
-        double t_ = (s) + (v);                                                   \
-        double z_ = t_ - (s);                                                    \
+        const __typeof__(s) t_ = (s) + (v);                                      \
+        const __typeof__(s) z_ = t_ - (s);                                       \
         (c) += ((s) - (t_ - z_)) + ((v) - z_);                                   \
         (s) = t_;                                                                \
     } while (0)
@@ -347,13 +348,7 @@ MOMENTS_LINES(moments_lines_float, float, LOAD_FLOAT)
                 const __m512d v = PANEL_LOAD_##T(mask[k], x + 8 * k);            \
                 l[k] = _mm512_min_pd(v, l[k]);                                   \
                 h[k] = _mm512_max_pd(v, h[k]);                                   \
-                /* TWO_SUM(s[k], c[k], v) */                                    \
-                const __m512d t = _mm512_add_pd(s[k], v);                        \
-                const __m512d z = _mm512_sub_pd(t, s[k]);                        \
-                const __m512d e = _mm512_add_pd(                                 \
-                    _mm512_sub_pd(s[k], _mm512_sub_pd(t, z)), _mm512_sub_pd(v, z)); \
-                c[k] = _mm512_add_pd(c[k], e);                                   \
-                s[k] = t;                                                        \
+                TWO_SUM(s[k], c[k], v);                                          \
             }                                                                    \
         }                                                                        \
         for (int k = 0; k < G; k++) {                                            \
@@ -1160,22 +1155,24 @@ extrema(PyObject *Py_UNUSED(module), PyObject *args)
         }                                                                        \
     } while (0)
     Py_BEGIN_ALLOW_THREADS
-    if (0) {
-    }
+    /* C-ordered blocks with the values' sums and without the bits' take the
+     * panels where the machine has AVX-512. */
+    int in_panels = 0;
 #ifdef SKSCALE_AVX512
-    else if (avx512 && values && !sums && !r.columns && r.itemsize == 8) {
+    in_panels = avx512 && values && !sums && !r.columns;
+    if (in_panels && r.itemsize == 8) {
         extrema_panels_double(base, r.n, r.p, r.stride, lo, hi, flags, values,
                               errors);
     }
-    else if (avx512 && values && !sums && !r.columns) {
+    else if (in_panels) {
         extrema_panels_float(base, r.n, r.p, r.stride, lo, hi, flags, values,
                              errors);
     }
 #endif
-    else if (values) {
+    if (!in_panels && values) {
         EXTREMA_CALL(extrema_values_);
     }
-    else {
+    else if (!in_panels) {
         EXTREMA_CALL(extrema_);
     }
     Py_END_ALLOW_THREADS

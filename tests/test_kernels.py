@@ -163,13 +163,15 @@ def test_value_sums_in_panels_equal_the_row_by_row_pass(dtype):
         X = rng.standard_normal((n, p)) * 10.0 ** rng.integers(-reach, reach, (n, p))
         X[rng.random((n, p)) < 0.05] = -0.0
         X[rng.random((n, p)) < 0.05] = 0.0
+        X = X.astype(dtype)
+        tiny = rng.random((n, p)) < 0.05
+        X[tiny] = np.finfo(dtype).smallest_subnormal * rng.integers(-9, 10, tiny.sum())
         # Signed zeros as the extrema: which one a column keeps is the
         # comparison's rule (the first zero seen).
         X[:, 0] = np.abs(X[:, 0])
         X[:, -1] = -np.abs(X[:, -1])
         X[::3, 0] = X[1::3, -1] = -0.0
         X[1::3, 0] = X[::3, -1] = 0.0
-        X = X.astype(dtype)
         for block in (X, np.hstack([X, X])[:, :p]):
             rows = _stats._fused_extrema(block, bit_sums=True, value_sums=True)
             panels = _stats._fused_extrema(block, value_sums=True)
