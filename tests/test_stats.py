@@ -10,6 +10,8 @@ from scipy import sparse
 
 from skscale._stats import FeatureStats
 
+from .conftest import exact_moments, exact_sum
+
 
 def reference(X, w=None):
     """Weighted statistics of each column, by numpy on the observed entries."""
@@ -289,30 +291,6 @@ def test_outliers_do_not_cost_digits(outlier, row, extrema, rng):
 EPS = np.finfo(np.float64).eps
 
 
-def exact_moments(x, w=None):
-    """Exact weighted mean and variance of the observed entries (Fractions).
-
-    Every float is an integer over a power of two: on a common denominator the
-    sums are exact Python integers, much faster than summing Fractions.
-    """
-    from fractions import Fraction
-
-    w = np.ones(len(x)) if w is None else w
-    keep = ~np.isnan(x) & (w > 0)
-    xs = [v.as_integer_ratio() for v in x[keep].tolist()]
-    ws = [v.as_integer_ratio() for v in w[keep].tolist()]
-    dx = max(d for _, d in xs)
-    dw = max(d for _, d in ws)
-    xi = [n * (dx // d) for n, d in xs]
-    wi = [n * (dw // d) for n, d in ws]
-    total = sum(wi)
-    first = sum(a * b for a, b in zip(wi, xi, strict=True))
-    second = sum(a * b * b for a, b in zip(wi, xi, strict=True))
-    mean = Fraction(first, total * dx)
-    var = Fraction(second * total - first * first, total * total * dx * dx)
-    return mean, var
-
-
 def assert_exact(stats, x, w=None):
     """var within 1e-12 relative, mean within 1 ulp + 4 eps std of the exact ones."""
     from fractions import Fraction
@@ -434,18 +412,10 @@ def test_the_mean_alone_is_exact_on_hostile_columns(order, kernels, n, monkeypat
     X = np.asarray(_hostile_mean_columns(n), order=order)
     stats = FeatureStats.from_array(X, moments=1)
     for j in range(X.shape[1]):
-        exact = _exact_mean(X[:, j])
+        exact = exact_sum(X[:, j]) / n
         got = Fraction(float(stats.mean[j])) + Fraction(float(stats.residual[j]))
         bound = np.spacing(abs(float(exact))) + 4 * EPS * float(np.std(X[:, j]))
         assert abs(got - exact) <= Fraction(bound)
-
-
-def _exact_mean(x):
-    from fractions import Fraction
-
-    ratios = [v.as_integer_ratio() for v in np.asarray(x, dtype=np.float64).tolist()]
-    d = max(b for _, b in ratios)
-    return Fraction(sum(a * (d // b) for a, b in ratios), d * len(ratios))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
@@ -481,7 +451,7 @@ def test_the_mean_from_the_bits_is_exact(dtype, low, high, rows, monkeypatch):
     stats = FeatureStats.from_array(X, moments=1)
     assert_array_equal(stats.mean[1], np.float64(top))
     ulp = Fraction(float(np.spacing(np.abs(X[:, 0]).max())))
-    exact = _exact_mean(X[:, 0])
+    exact = exact_sum(X[:, 0]) / rows
     full = Fraction(float(stats.mean[0])) + Fraction(float(stats.residual[0]))
     straddles = low < 64 < high
     std = float(np.std(X[:, 0].astype(np.float64)))
