@@ -11,7 +11,9 @@ minimum and their maximum.
 
 The mean is pivoted: it is kept as a float64 ``mean`` (the pivot) and the
 ``residual`` that float64 could not hold, so that ``mean + residual`` is the
-exact mean to about 2**-100 relative, and every moment is taken of deviations
+exact mean to about 2**-100 relative where the data lie far from zero
+against their spread (where the residual matters; within a few eps std
+elsewhere), and every moment is taken of deviations
 from the pivot, at the scale of the spread rather than of the mean. Each
 block's pivot is a value of its data, so that its deviations are exact where
 they matter (Sterbenz); merges re-express one side's mean against the other's
@@ -93,8 +95,10 @@ class FeatureStats:
         of the deviation moments.
     residual : ndarray of float64
         What the rounding of ``mean`` left out: ``mean + residual`` is the
-        exact mean to about 2**-100 relative, with ``|residual|`` at most half
-        an ulp of ``mean``. Zero where the mean is not finite or not computed.
+        exact mean to about 2**-100 relative where the data lie far from
+        zero against their spread (within a few eps std elsewhere), with
+        ``|residual|`` at most half an ulp of ``mean``. Zero where the mean
+        is not finite or not computed.
     std0 : ndarray of float64
         Weighted root-mean-square deviation from the mean (``ddof=0``).
     min, max : ndarray of float64
@@ -799,11 +803,14 @@ def _kernel_takes(X):
 def _fused_moments(X, center):
     """:func:`_shifted_moments` of a block in one pass, from the compiled kernel.
 
-    The same ``(mean, residual, std0, squares)``, the sums rounded as NumPy
-    rounds them (not bit for bit the same). None when the kernel is absent or
-    does not take X, or when the block must be done again around its mean
-    (its center lies far from it) or holds a NaN, an infinity or an overflow:
-    the caller then takes NumPy's passes, which handle every case.
+    The same ``(mean, residual, std0, squares)``, the squares' sums rounded
+    as NumPy rounds them (not bit for bit the same) and the deviations'
+    compensated: the mean is the exact mean of the deviations, to within an
+    ulp of it and far less than eps std, whatever the center. None when the
+    kernel is absent or does not take X, or when the block must be done
+    again around its mean (its center lies far from it, and the variance
+    would lose digits) or holds a NaN, an infinity or an overflow: the
+    caller then takes NumPy's passes, which handle every case.
     """
     if not _kernel_takes(X):
         return None
@@ -812,11 +819,12 @@ def _fused_moments(X, center):
     _kernels.moments(X, center, s1, s2, flags, c1, c2)
     if flags.any() or not np.isfinite(s2).all():
         return None
-    offset = s1 / n
+    offset, rest = exact_mean(s1, c1, n)
     var = s2 / n - offset * offset
     if (offset * offset > _RECENTER * var).any():
         return None
     mean, residual = two_sum(center, offset)
+    mean, residual = two_sum(mean, residual + rest)
     return mean, residual, np.sqrt(np.maximum(var, 0.0)), s2
 
 
@@ -998,7 +1006,7 @@ def fused_row_moments(X):
     s1, s2, flags, c1, c2 = (np.empty(n) for _ in range(5))
     _kernels.moments(rows, first, s1, s2, flags, c1, c2)
     with np.errstate(all="ignore"):
-        offset = s1 / p
+        offset = (s1 + c1) / p
         var = np.maximum(s2 / p - offset * offset, 0.0)
         exact = (
             np.isfinite(s2)
@@ -1151,7 +1159,10 @@ def _deviation_stats(X):
     with np.errstate(all="ignore"):
         moments = _fused_moments(X, first)
         if moments is None:
-            moments = _shifted_moments(X, first, finite=True)
+            # NumPy's plain sums of deviations from a first row several
+            # standard deviations out drift by dozens of eps std: the mean is
+            # taken again from the deviations from the first pass's mean.
+            moments = _shifted_moments(X, first, finite=True, recenter=True)
         if moments is None:
             return None
         mean, residual, std0, squares = moments

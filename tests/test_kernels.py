@@ -307,6 +307,67 @@ def test_fused_moments_leave_nan_infinity_overflow_and_far_pivots_to_numpy(
     assert _stats._fused_moments(Y, Y[0] + 100.0) is None
 
 
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_deviation_sums_are_compensated(dtype, order):
+    # s1 + c1 is the exact sum of the deviations fl(x - pivot) to the
+    # two-sums' own rounding: C-ordered blocks in panels of 8 columns (every
+    # width of the last panel, more than 4 panels, several runs of 64 rows),
+    # column-major ones in lanes and a tail; pivots several standard
+    # deviations out, means near zero, magnitudes far apart. A flag marks
+    # exactly the columns with a NaN, an infinity or an overflowing sum.
+    rng = np.random.default_rng(11)
+    for p in [*range(1, 18), 31, 32, 33, 50]:
+        for n in (1, int(rng.integers(2, 300)), 1_000):
+            X = rng.normal(size=(n, p)) * 10.0 ** rng.integers(-6, 7, size=p)
+            X += rng.choice([0.0, 1e4, -3.0], size=p) * np.abs(X).max(axis=0)
+            X[0] = X.mean(axis=0) + rng.uniform(-4, 4, size=p) * X.std(axis=0)
+            X = layout(X.astype(dtype), order)
+            pivot = X[0].astype(np.float64)
+            s1, s2, flags, c1, c2 = (np.empty(p) for _ in range(5))
+            kernels.moments(X, pivot, s1, s2, flags, c1, c2)
+            assert_array_equal(flags, 0.0)
+            deviations = X.astype(np.float64) - pivot
+            assert_allclose(s2, np.square(deviations).sum(axis=0), rtol=1e-13)
+            for j in range(p):
+                exact = exact_sum(deviations[:, j])
+                lost = Fraction((n + 4) * 2.0**-106) * exact_sum(
+                    np.abs(deviations[:, j])
+                )
+                assert abs(Fraction(s1[j]) + Fraction(c1[j]) - exact) <= lost
+            if n < 2:
+                continue
+            bad = rng.random(p) < 0.3
+            Y = X.copy(order="K")
+            rows = rng.integers(1, n, size=p)
+            values = np.array([np.nan, np.inf, -np.inf])[rng.integers(0, 3, size=p)]
+            Y[rows[bad], np.flatnonzero(bad)] = values[bad]
+            kernels.moments(Y, pivot, s1, s2, flags, c1, c2)
+            assert_array_equal(np.isnan(flags), bad)
+    # Deviations whose sum overflows, in every layout.
+    X = layout(np.full((40, 3), 1.5e308), order)
+    X[0, 1] = -1.5e308
+    s1, s2, flags, c1, c2 = (np.empty(3) for _ in range(5))
+    kernels.moments(X, np.zeros(3), s1, s2, flags, c1, c2)
+    assert np.isnan(flags[0]) and np.isnan(flags[2])
+
+
+@pytest.mark.parametrize("kernels", [True, False], ids=["kernels", "numpy"])
+@pytest.mark.parametrize("order", ORDERS)
+def test_the_mean_is_exact_whatever_the_first_row(order, kernels, monkeypatch):
+    # The mean is taken from the deviations from the block's first row. On
+    # main, a first row 3 to 4 standard deviations out, below the 4 that
+    # send a block around its mean again, left plain running sums that grew
+    # with the rows: here means near zero up to 5.2 times the core's
+    # tolerance (1 ulp + 4 eps std) off with the kernels, 3.2 without.
+    if not kernels:
+        monkeypatch.setattr(_stats, "_kernels", None)
+    rng = np.random.default_rng(17)
+    X = rng.normal(size=(70_000, 6)) * [1.0, 1e-3, 5.0, 1.0, 1e6, 1.0]
+    X[0] = np.array([3.6, -3.9e-3, 19.0, -3.99, 3.8e6, 3.0]) + X[1:].mean(axis=0)
+    check_exact_fit("StandardScaler", X, layout(X, order))
+
+
 def test_skscale_runs_without_the_compiled_module():
     # As on a machine where it could not be built: the NumPy path.
     code = (
