@@ -54,6 +54,25 @@
         (s) = t_;                                                                \
     } while (0)
 
+/* A compensated sum s + c of n values turned into their mean: s gets the
+ * quotient rounded to nearest (to within the sum's own error), c the rest,
+ * so that s + c is the exact quotient to within about eps**2 of it. The
+ * remainder of the division is exact (fma; the remainder of a rounded
+ * quotient is a float). Once per column, so that the caller's mean costs
+ * no pass of NumPy's small operations per block. */
+static inline void
+mean_of_sum(double *s, double *c, Py_ssize_t n)
+{
+    double total = *s, error = 0.0;
+    TWO_SUM(total, error, *c); /* total + error == s + c, exactly */
+    const double count = (double)n, quotient = total / count;
+    const double rest = (fma(-quotient, count, total) + error) / count;
+    /* Rounded once more with its rest, within half an ulp (Dekker's fast
+     * two-sum: |rest| is below an ulp of the quotient). */
+    *s = quotient + rest;
+    *c = rest - (*s - quotient);
+}
+
 /* One body per float type T whose bit patterns read as the unsigned U.
  * Rows are `stride` bytes apart; each row's p values are contiguous. The
  * minimum and maximum start from row 0 and never take a NaN (a comparison
@@ -119,10 +138,10 @@ EXTREMA_BODY(extrema_values_float, float, uint32_t, 1)
  * in float64, over rows `stride` bytes apart of type T. flags[j] accumulates
  * d * 0: NaN from the first NaN, infinity or overflowing deviation on. The
  * deviations are summed with Knuth's two-sum, their rounding errors into
- * c1[j], so that s1 + c1 is their exact sum to within about n eps**2 of the
- * sum of their magnitudes: a pivot several standard deviations from the
- * mean makes the plain running sums grow with the rows and round at each
- * step, the mean dozens of eps std off. The squares are summed plainly, a
+ * c1[j], to within about n eps**2 of the sum of their magnitudes (a pivot
+ * several standard deviations from the mean makes plain running sums grow
+ * with the rows and round at each step, the mean dozens of eps std off);
+ * at the end s1[j] and c1[j] become their mean and its rest (mean_of_sum). The squares are summed plainly, a
  * chunk of CHUNK rows at a time into c2 (they need only relative
  * accuracy). */
 #define MOMENTS_BODY(NAME, T)                                                    \
@@ -152,6 +171,9 @@ EXTREMA_BODY(extrema_values_float, float, uint32_t, 1)
             for (Py_ssize_t j = 0; j < p; j++) {                                 \
                 s2[j] += c2[j];                                                  \
             }                                                                    \
+        }                                                                        \
+        for (Py_ssize_t j = 0; j < p; j++) {                                     \
+            mean_of_sum(s1 + j, c1 + j, n);                                      \
         }                                                                        \
     }
 
@@ -301,6 +323,7 @@ typedef float vfloat __attribute__((vector_size(32)));
                 TWO_SUM(t1, u1, d);                                              \
                 t2 += d * d;                                                     \
             }                                                                    \
+            mean_of_sum(&t1, &u1, n);                                            \
             s1[j] = t1;                                                          \
             c1[j] = u1;                                                          \
             s2[j] = t2;                                                          \
@@ -479,6 +502,7 @@ EXTREMA_PANELS(float)
         PANEL_SWEEP(moment_panels_##T(base, start, stop, stride, 8 * q, mask, G, \
                                       pivot, s1, s2, c1));                       \
         for (Py_ssize_t j = 0; j < p; j++) {                                     \
+            mean_of_sum(s1 + j, c1 + j, n);                                      \
             flags[j] = c1[j] != c1[j] ? NAN : 0.0;                               \
         }                                                                        \
     }
@@ -1544,8 +1568,9 @@ static PyMethodDef methods[] = {
      "moments(block, pivot, s1, s2, flags, c1, c2)\n\n"
      "In one pass over a 2-D float64 or float32 block whose rows (or\n"
      "columns) are contiguous, write the sum of each column's deviations\n"
-     "from pivot (in float64, compensated: s1 the running sum, c1 the sum\n"
-     "of its rounding errors) into s1 and c1, the sum of their squares into\n"
+     "from pivot (in float64, compensated), divided by the number of rows,\n"
+     "into s1 (the quotient rounded) and c1 (the rest: s1 + c1 is the\n"
+     "exact mean deviation to about eps**2), the sum of their squares into\n"
      "s2, a chunk of 128 rows at a time, and into flags the sum of the\n"
      "deviations times 0 (NaN where a deviation is NaN or infinite). c2 is\n"
      "scratch; every vector is float64, one value per column."},

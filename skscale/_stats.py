@@ -819,7 +819,7 @@ def _fused_moments(X, center):
     _kernels.moments(X, center, s1, s2, flags, c1, c2)
     if flags.any() or not np.isfinite(s2).all():
         return None
-    offset, rest = exact_mean(s1, c1, n)
+    offset, rest = s1, c1  # the mean deviation and its rest
     var = s2 / n - offset * offset
     if (offset * offset > _RECENTER * var).any():
         return None
@@ -1006,7 +1006,7 @@ def fused_row_moments(X):
     s1, s2, flags, c1, c2 = (np.empty(n) for _ in range(5))
     _kernels.moments(rows, first, s1, s2, flags, c1, c2)
     with np.errstate(all="ignore"):
-        offset = (s1 + c1) / p
+        offset = s1  # each row's mean deviation (the kernel divides)
         var = np.maximum(s2 / p - offset * offset, 0.0)
         exact = (
             np.isfinite(s2)

@@ -310,9 +310,10 @@ def test_fused_moments_leave_nan_infinity_overflow_and_far_pivots_to_numpy(
 @pytest.mark.parametrize("order", ORDERS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_deviation_sums_are_compensated(dtype, order):
-    # s1 + c1 is the exact sum of the deviations fl(x - pivot) to the
-    # two-sums' own rounding: C-ordered blocks in panels of 8 columns (every
-    # width of the last panel, more than 4 panels, several runs of 64 rows),
+    # s1 + c1 is the exact mean of the deviations fl(x - pivot) to the
+    # two-sums' own rounding, s1 the quotient rounded to nearest: C-ordered
+    # blocks in panels of 8 columns (every width of the last panel, more
+    # than 4 panels, several runs of 64 rows),
     # column-major ones in lanes and a tail; pivots several standard
     # deviations out, means near zero, magnitudes far apart. A flag marks
     # exactly the columns with a NaN, an infinity or an overflowing sum.
@@ -330,11 +331,13 @@ def test_fused_deviation_sums_are_compensated(dtype, order):
             deviations = X.astype(np.float64) - pivot
             assert_allclose(s2, np.square(deviations).sum(axis=0), rtol=1e-13)
             for j in range(p):
-                exact = exact_sum(deviations[:, j])
+                exact = exact_sum(deviations[:, j]) / n
                 lost = Fraction((n + 4) * 2.0**-106) * exact_sum(
                     np.abs(deviations[:, j])
-                )
+                ) / n + Fraction(2.0**-104) * abs(exact)
                 assert abs(Fraction(s1[j]) + Fraction(c1[j]) - exact) <= lost
+                spacing = Fraction(float(np.spacing(abs(s1[j]))))
+                assert abs(Fraction(s1[j]) - exact) <= spacing / 2 + lost
             if n < 2:
                 continue
             bad = rng.random(p) < 0.3
