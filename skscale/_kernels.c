@@ -10,7 +10,8 @@
  * sums of the deviations from a pivot and of their squares in one pass, where
  * NumPy writes the deviations out and reads them twice; the squares' sums are
  * rounded as NumPy's are (a few hundred terms added in sequence at most), not
- * bit for bit the same, and the deviations' are compensated (two-sums). Both read a C-ordered block row by row and a column-major one
+ * bit for bit the same, and the deviations' are compensated (two-sums). Both
+ * read a C-ordered block row by row and a column-major one
  * (a Fortran-ordered array's tile, a frame's column) a column at a time, in
  * lanes. affine() applies a fitted map with NumPy's operations in NumPy's
  * order, so its output is the NumPy path's bit for bit. rows() is the row
@@ -141,9 +142,9 @@ EXTREMA_BODY(extrema_values_float, float, uint32_t, 1)
  * c1[j], to within about n eps**2 of the sum of their magnitudes (a pivot
  * several standard deviations from the mean makes plain running sums grow
  * with the rows and round at each step, the mean dozens of eps std off);
- * at the end s1[j] and c1[j] become their mean and its rest (mean_of_sum). The squares are summed plainly, a
- * chunk of CHUNK rows at a time into c2 (they need only relative
- * accuracy). */
+ * at the end s1[j] and c1[j] become their mean and its rest (mean_of_sum).
+ * The squares are summed plainly, a chunk of CHUNK rows at a time into c2
+ * (they need only relative accuracy). */
 #define MOMENTS_BODY(NAME, T)                                                    \
     SKSCALE_CLONES static void NAME(                                             \
         const char *base, Py_ssize_t n, Py_ssize_t p, Py_ssize_t stride,         \
