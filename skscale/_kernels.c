@@ -673,6 +673,23 @@ row_divisor(int mode, const RowMap *m, double s1, double s2, double *offset,
     return 1;
 }
 
+/* A column-major group's divisors (see ROWS_F), a row at a time: row g of
+ * the tile's groups, its 8 rows' sums in the lanes of s1 and s2. */
+#define GROUP_DIVISORS(T, MODE)                                                  \
+    do {                                                                         \
+        all[g] = ok[g] = 1;                                                      \
+        for (int k = 0; k < 8; k++) {                                            \
+            double o, r;                                                         \
+            unsigned char *flag = &done[i0 + 8 * g + k];                         \
+            *flag = (unsigned char)row_divisor(MODE, m, s1[k], s2[k], &o, &r);   \
+            all[g] &= *flag;                                                     \
+            ov[g][k] = o;                                                        \
+            dv[g][k] = r;                                                        \
+            rv[g][k] = 1.0 / r;                                                  \
+            ok[g] &= MARKSTEIN_DIVISOR(sizeof(T) == 4, r);                       \
+        }                                                                        \
+    } while (0)
+
 /* Whether the machine runs AVX-512 (set at import): the row pass then takes
  * its AVX-512 instances. */
 static int avx512 = 0;
@@ -751,6 +768,73 @@ static int avx512 = 0;
     ((v) = (vdouble)_mm512_cvtps_pd(_mm256_loadu_ps((const float *)(ptr))))
 #define STORE_FLOAT_512(ptr, v)                                                  \
     _mm256_storeu_ps((float *)(ptr), _mm512_cvtpd_ps((__m512d)(v)))
+
+/* row_divisor for the 8 rows of a column-major group at once, their s1 and
+ * s2 in the lanes: the same operations in the same order (division, square
+ * root, comparisons), so the same bits, where the scalar loop took a
+ * quarter of the pass (its divisions and square root one row at a time).
+ * hypot (with_std and root_eps > 0) is the scalar loop's: no vector
+ * instruction rounds it as libm does. Returns the rows kept; offset and
+ * divisor are 0 and 1 in the others. */
+SKSCALE_AVX512 static inline __attribute__((always_inline)) __mmask8
+row_divisors_512(int mode, const RowMap *m, __m512d s1, __m512d s2,
+                 __m512d *offset, __m512d *divisor)
+{
+    const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
+    if (mode == 0) {
+        const __m512d norm = _mm512_sqrt_pd(s2);
+        const __mmask8 kept =
+            _mm512_cmp_pd_mask(norm, _mm512_set1_pd(1e-140), _CMP_GT_OQ) &
+            _mm512_cmp_pd_mask(norm, _mm512_set1_pd(1e140), _CMP_LT_OQ);
+        *offset = zero;
+        *divisor = _mm512_mask_blend_pd(kept, one, norm);
+        return kept;
+    }
+    const __m512d p = _mm512_set1_pd(m->p);
+    const __m512d mean = _mm512_div_pd(s1, p);
+    const __m512d square = _mm512_mul_pd(mean, mean);
+    __m512d var = _mm512_sub_pd(_mm512_div_pd(s2, p), square);
+    var = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(var, zero, _CMP_LT_OQ), var, zero);
+    const __mmask8 kept =
+        _mm512_cmp_pd_mask(_mm512_abs_pd(s2), _mm512_set1_pd(INFINITY), _CMP_LT_OQ) &
+        _mm512_cmp_pd_mask(square, _mm512_mul_pd(_mm512_set1_pd(m->recenter), var),
+                           _CMP_LE_OQ) &
+        _mm512_cmp_pd_mask(s2, _mm512_set1_pd(0x1p-900), _CMP_GT_OQ);
+    __m512d scale = one;
+    if (m->with_std) {
+        scale = _mm512_abs_pd(
+            _mm512_mul_pd(_mm512_sqrt_pd(var), _mm512_set1_pd(m->factor)));
+        scale = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(scale, zero, _CMP_EQ_OQ),
+                                     scale, one);
+    }
+    *offset = _mm512_maskz_mov_pd(kept, mean);
+    *divisor = _mm512_mask_blend_pd(kept, one, scale);
+    return kept;
+}
+
+/* A column-major group's divisors (see ROWS_F), 8 rows at a time in the
+ * vectors where row_divisors_512 rounds as row_divisor does. */
+#define GROUP_DIVISORS_512(T, MODE)                                              \
+    do {                                                                         \
+        if (MODE && m->with_std && m->root_eps != 0.0) {                         \
+            GROUP_DIVISORS(T, MODE);                                             \
+            break;                                                               \
+        }                                                                        \
+        __m512d o_, r_;                                                          \
+        const __mmask8 kept_ =                                                   \
+            row_divisors_512(MODE, m, (__m512d)s1, (__m512d)s2, &o_, &r_);       \
+        for (int k = 0; k < 8; k++) {                                            \
+            done[i0 + 8 * g + k] = (unsigned char)((kept_ >> k) & 1);            \
+        }                                                                        \
+        all[g] = kept_ == 0xff;                                                  \
+        ov[g] = (vdouble)o_;                                                     \
+        dv[g] = (vdouble)r_;                                                     \
+        rv[g] = (vdouble)_mm512_div_pd(_mm512_set1_pd(1.0), r_);                 \
+        ok[g] = sizeof(T) == 4 ||                                                \
+                (_mm512_cmp_pd_mask(r_, _mm512_set1_pd(0x1p-100), _CMP_GE_OQ) &  \
+                 _mm512_cmp_pd_mask(r_, _mm512_set1_pd(0x1p100), _CMP_LE_OQ)) == \
+                    0xff;                                                        \
+    } while (0)
 #endif
 
 /* Row i of a column-major block, scalar, in the vectors' order: value j at
@@ -916,7 +1000,7 @@ ROW_ONE(float, 1)
             __builtin_prefetch(from_ + b_, (RW), 2);                             \
         }                                                                        \
     } while (0)
-#define ROWS_F(NAME, ISA, T, LOAD, STORE, DIVIDE, MODE)                          \
+#define ROWS_F(NAME, ISA, T, LOAD, STORE, DIVIDE, DIVISORS, MODE)                          \
     ISA static void NAME(const char *const *xcol, char *dst,                     \
                                     Py_ssize_t n, Py_ssize_t p, Py_ssize_t ds,   \
                                     const RowMap *m, unsigned char *done)        \
@@ -965,18 +1049,7 @@ ROW_ONE(float, 1)
                              ((a2[1][g] + a2[5][g]) + (a2[3][g] + a2[7][g]));    \
                 s1 += a1[8][g];                                                  \
                 s2 += a2[8][g];                                                  \
-                all[g] = ok[g] = 1;                                              \
-                for (int k = 0; k < 8; k++) {                                    \
-                    double o, r;                                                 \
-                    unsigned char *flag = &done[i0 + 8 * g + k];                 \
-                    *flag = (unsigned char)row_divisor(MODE, m, s1[k], s2[k],    \
-                                                       &o, &r);                  \
-                    all[g] &= *flag;                                             \
-                    ov[g][k] = o;                                                \
-                    dv[g][k] = r;                                                \
-                    rv[g][k] = 1.0 / r;                                          \
-                    ok[g] &= MARKSTEIN_DIVISOR(sizeof(T) == 4, r);               \
-                }                                                                \
+                DIVISORS(T, MODE);                                               \
             }                                                                    \
             for (Py_ssize_t j = 0; j < p; j++) {                                 \
                 const T *x = (const T *)xcol[j] + i0;                            \
@@ -1012,7 +1085,7 @@ ROW_ONE(float, 1)
         }                                                                        \
     }
 
-#define ROWS_ALL(SUFFIX, ISA, LOAD_F, STORE_F, DIVIDE)                           \
+#define ROWS_ALL(SUFFIX, ISA, LOAD_F, STORE_F, DIVIDE, DIVISORS)                           \
     ROWS_C(rows_c_double_0##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
            DIVIDE, 0)                                                            \
     ROWS_C(rows_c_double_1##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
@@ -1020,15 +1093,18 @@ ROW_ONE(float, 1)
     ROWS_C(rows_c_float_0##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, 0)       \
     ROWS_C(rows_c_float_1##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, 1)       \
     ROWS_F(rows_f_double_0##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
-           DIVIDE, 0)                                                            \
+           DIVIDE, DIVISORS, 0)                                                  \
     ROWS_F(rows_f_double_1##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
-           DIVIDE, 1)                                                            \
-    ROWS_F(rows_f_float_0##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, 0)       \
-    ROWS_F(rows_f_float_1##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, 1)
+           DIVIDE, DIVISORS, 1)                                                  \
+    ROWS_F(rows_f_float_0##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE,          \
+           DIVISORS, 0)                                                          \
+    ROWS_F(rows_f_float_1##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE,          \
+           DIVISORS, 1)
 
-ROWS_ALL(, SKSCALE_CLONES, LOAD_FLOAT, STORE_FLOAT, DIVIDE_PLAIN)
+ROWS_ALL(, SKSCALE_CLONES, LOAD_FLOAT, STORE_FLOAT, DIVIDE_PLAIN, GROUP_DIVISORS)
 #ifdef SKSCALE_AVX512
-ROWS_ALL(_512, SKSCALE_AVX512, LOAD_FLOAT_512, STORE_FLOAT_512, DIVIDE_512)
+ROWS_ALL(_512, SKSCALE_AVX512, LOAD_FLOAT_512, STORE_FLOAT_512, DIVIDE_512,
+         GROUP_DIVISORS_512)
 #endif
 
 typedef void (*rows_c_fn)(const char *, char *, Py_ssize_t, Py_ssize_t,
