@@ -680,9 +680,9 @@ def _plain_stats(X, moments, extrema=True):
             return FeatureStats(n, count, count.astype(np.float64), nan, nan, low, high)
         if moments == 1:
             if value_sums is not None:
-                # The kernel's compensated sums: the exact mean to rounding,
-                # in the extrema's pass, whatever the data.
-                mean, residual = exact_mean(*value_sums, n)
+                # The mean from the kernel's compensated sums: exact to
+                # rounding, in the extrema's pass, whatever the data.
+                mean, residual = value_sums
             elif (exact := _binade_mean(X, low, high)) is not None:
                 mean, residual = exact
             else:
@@ -733,10 +733,11 @@ def _fused_extrema(X, bit_sums=False, value_sums=False):
 
     Returns ``(low, high, sums, values)`` (float64 extrema; ``sums`` the
     uint64 sums modulo 2**64 of the values' bits with ``bit_sums``, else
-    None; ``values`` with ``value_sums`` the pair ``(total, error)`` of
-    float64 vectors whose unevaluated sum is each column's exact sum to
-    within about ``n eps**2`` of the sum of its magnitudes (compensated
-    summation), else None) from the compiled kernel; False when a column
+    None; ``values`` with ``value_sums`` the pair ``(mean, residual)`` of
+    float64 vectors: each column's mean rounded to nearest (to within the
+    sums' error) and the rest, so that ``mean + residual`` is the exact mean
+    to within about ``n eps**2`` of the mean of the magnitudes, from sums
+    compensated at every value; else None) from the compiled kernel; False when a column
     holds a NaN or an infinity; None when the kernel is absent or does not
     take X (see :func:`_kernel_takes`), for the caller's NumPy reductions,
     which give the same extrema.
@@ -752,36 +753,6 @@ def _fused_extrema(X, bit_sums=False, value_sums=False):
         return False
     values = values if value_sums else None
     return low.astype(np.float64), high.astype(np.float64), sums, values
-
-
-def _split(a):
-    """Veltkamp's split of ``a`` into two halves of 26 bits each, exactly."""
-    c = 134217729.0 * a  # 2**27 + 1
-    high = c - (c - a)
-    return high, a - high
-
-
-def exact_mean(total, error, n):
-    """``(mean, residual)`` of a sum given as the unevaluated ``total + error``.
-
-    ``mean`` is the quotient ``(total + error) / n`` rounded to nearest (to
-    within the sums' own error), and ``mean + residual`` the exact quotient
-    to within about ``eps**2`` of it: the remainder
-    ``total - mean * n`` is taken exactly, the product by Dekker's method
-    (``n`` is an integer below 2**53, ``mean`` within float64's range where
-    the sums are, see :data:`_SAFE_HIGH`).
-    """
-    with np.errstate(all="ignore"):
-        mean = (total + error) / n
-        a, b = _split(mean)
-        c, d = _split(np.float64(n))
-        product = mean * n
-        # mean * n == product + tail exactly.
-        tail = ((a * c - product) + a * d + b * c) + b * d
-        residual = (((total - product) - tail) + error) / n
-        residual = np.where(np.isfinite(residual), residual, 0.0)
-    # The mean rounded once more with its residual: within half an ulp.
-    return two_sum(mean, residual)
 
 
 _FUSED = (np.dtype(np.float64), np.dtype(np.float32))

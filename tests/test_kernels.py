@@ -83,33 +83,39 @@ def test_fused_extrema_equal_numpy_reductions(name, dtype, order):
     assert_array_equal(high2, high)
     assert_array_equal(sums2, sums)
     assert all(v.dtype == np.float64 for v in values)
-    assert_values_sums(X, values)
+    assert_value_means(X, values)
     # Without the bits' sums, the values' sums are the same.
     alone = _stats._fused_extrema(X, value_sums=True)[3]
     for part, both in zip(alone, values, strict=True):
         assert_array_equal(part, both)
 
 
-def assert_values_sums(X, values):
-    """total + error is each column's exact sum to (n + 4) eps**2 of sum |x|.
+def assert_value_means(X, values):
+    """mean + residual is each column's exact mean, mean its quotient rounded.
 
-    The kernel sums with Knuth's two-sum: ``total`` is the running sum,
-    ``error`` the sum of its rounding errors (compensated summation), so
-    only the errors' own rounding is lost.
+    The kernel sums with Knuth's two-sum (compensated summation: only the
+    errors' own rounding is lost, (n + 4) eps**2 of the mean of |x|) and
+    divides the sums (``mean_of_sum``: the remainder exact by a fused
+    multiply-add, the quotient rounded once more with it, within half an ulp
+    of the exact mean but for that loss).
     """
-    total, error = values
+    mean, residual = values
     n = X.shape[0]
     for j in range(X.shape[1]):
         column = X[:, j].astype(np.float64)
-        exact = exact_sum(column)
-        bound = Fraction((n + 4) * 2.0**-106) * exact_sum(np.abs(column))
-        assert abs(Fraction(total[j]) + Fraction(error[j]) - exact) <= bound
+        exact = exact_sum(column) / n
+        lost = Fraction((n + 4) * 2.0**-106) * exact_sum(np.abs(column)) / n
+        # The rest of a mean near underflow rounds to float64's subnormals.
+        lost += Fraction(2.0**-104) * abs(exact) + Fraction(2.0**-1074)
+        assert abs(Fraction(mean[j]) + Fraction(residual[j]) - exact) <= lost
+        spacing = Fraction(float(np.spacing(abs(mean[j]))))
+        assert abs(Fraction(mean[j]) - exact) <= spacing / 2 + lost
 
 
 @pytest.mark.parametrize("order", ORDERS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("rows", [1, 15, 16, 17, 511, 128 * 37 + 5, 300_000])
-def test_fused_value_sums_are_compensated(rows, dtype, order):
+def test_fused_value_means_are_exact(rows, dtype, order):
     # Columns far from zero, equal values with one outlier first (whose
     # plain sums drift by dozens of ulps of the mean), and values that
     # cancel: their sums exact but for the errors' own rounding.
@@ -121,20 +127,7 @@ def test_fused_value_sums_are_compensated(rows, dtype, order):
     X[:, 2] = np.where(np.arange(rows) % 2, 0.1, -0.3)
     X[:, 3] = rng.normal(size=rows) * 10.0 ** rng.integers(-8, 8, size=rows)
     X = layout(X.astype(dtype), order)
-    values = _stats._fused_extrema(X, value_sums=True)[3]
-    assert_values_sums(X, values)
-    # The mean from them: within an ulp of the exact mean, its residual
-    # carrying the rest, to the sums' own error.
-    mean, residual = _stats.exact_mean(*values, rows)
-    for j in range(4):
-        column = X[:, j].astype(np.float64)
-        exact = exact_sum(column) / rows
-        lost = Fraction((rows + 4) * 2.0**-106) * exact_sum(np.abs(column)) / rows
-        assert (
-            abs(Fraction(mean[j]) - exact) <= Fraction(np.spacing(abs(mean[j]))) + lost
-        )
-        gap = abs(Fraction(mean[j]) + Fraction(residual[j]) - exact)
-        assert gap <= Fraction(2.0**-100) * abs(exact) + lost
+    assert_value_means(X, _stats._fused_extrema(X, value_sums=True)[3])
 
 
 @pytest.mark.parametrize("order", ORDERS)
