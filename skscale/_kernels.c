@@ -795,11 +795,13 @@ row_divisors_512(int mode, const RowMap *m, __m512d s1, __m512d s2,
     const __m512d mean = _mm512_div_pd(s1, p);
     const __m512d square = _mm512_mul_pd(mean, mean);
     __m512d var = _mm512_sub_pd(_mm512_div_pd(s2, p), square);
-    var = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(var, zero, _CMP_LT_OQ), var, zero);
+    const __mmask8 negative = _mm512_cmp_pd_mask(var, zero, _CMP_LT_OQ);
+    var = _mm512_mask_blend_pd(negative, var, zero);
+    const __m512d bound = _mm512_mul_pd(_mm512_set1_pd(m->recenter), var);
     const __mmask8 kept =
-        _mm512_cmp_pd_mask(_mm512_abs_pd(s2), _mm512_set1_pd(INFINITY), _CMP_LT_OQ) &
-        _mm512_cmp_pd_mask(square, _mm512_mul_pd(_mm512_set1_pd(m->recenter), var),
-                           _CMP_LE_OQ) &
+        _mm512_cmp_pd_mask(_mm512_abs_pd(s2), _mm512_set1_pd(INFINITY),
+                           _CMP_LT_OQ) &
+        _mm512_cmp_pd_mask(square, bound, _CMP_LE_OQ) &
         _mm512_cmp_pd_mask(s2, _mm512_set1_pd(0x1p-900), _CMP_GT_OQ);
     __m512d scale = one;
     if (m->with_std) {
@@ -882,6 +884,45 @@ ROW_ONE(double, 1)
 ROW_ONE(float, 0)
 ROW_ONE(float, 1)
 
+/* A C-ordered row's last p % 8 values divided, one at a time. */
+#define TAIL_SCALAR(T, x, y, center, cv, ov, dv, rv, ci, oi, si)                 \
+    do {                                                                         \
+        for (Py_ssize_t j = full; j < p; j++) {                                  \
+            double v = (double)(x)[j];                                           \
+            if (center) {                                                        \
+                v = v - (ci);                                                    \
+                v = v - (oi);                                                    \
+            }                                                                    \
+            (y)[j] = (T)(v / (si));                                              \
+        }                                                                        \
+    } while (0)
+#ifdef SKSCALE_AVX512
+/* The same in one masked vector for a float32 row: the same operations on
+ * each value (the fused multiply-adds give the division's bits, see
+ * DIVIDE_512), in place of a division instruction per value. */
+#define TAIL_512(T, x, y, center, cv, ov, dv, rv, ci, oi, si)                    \
+    do {                                                                         \
+        if (sizeof(T) == 8 || full == p) {                                       \
+            TAIL_SCALAR(T, x, y, center, cv, ov, dv, rv, ci, oi, si);            \
+            break;                                                               \
+        }                                                                        \
+        const __mmask16 tail_mask = (__mmask16)((1u << (p - full)) - 1u);        \
+        const __m512 tail_x =                                                    \
+            _mm512_maskz_loadu_ps(tail_mask, (const float *)((x) + full));       \
+        vdouble tail_d =                                                         \
+            (vdouble)_mm512_cvtps_pd(_mm512_castps512_ps256(tail_x));            \
+        vdouble tail_q = tail_d;                                                 \
+        if (center) {                                                            \
+            tail_d -= (cv);                                                      \
+            tail_d -= (ov);                                                      \
+        }                                                                        \
+        DIVIDE_512(1, 0, tail_q, tail_d, (dv), (rv));                            \
+        const __m256 tail_y = _mm512_cvtpd_ps((__m512d)tail_q);                  \
+        _mm512_mask_storeu_ps((float *)((y) + full), tail_mask,                  \
+                              _mm512_castps256_ps512(tail_y));                   \
+    } while (0)
+#endif
+
 /* A C-ordered block: rows `ss` (source) and `ds` (destination) bytes apart,
  * each of p contiguous values, read in vectors of 8. dst may be src (no
  * restrict). Row i + 1's statistics are taken before row i is divided: the
@@ -913,7 +954,7 @@ ROW_ONE(float, 1)
         (kept) = row_divisor(MODE, m, LANE_SUM(a1_) + t1_, LANE_SUM(a2_) + t2_,  \
                              &(offset), &(divisor));                             \
     } while (0)
-#define ROWS_C(NAME, ISA, T, LOAD, STORE, DIVIDE, MODE)                          \
+#define ROWS_C(NAME, ISA, T, LOAD, STORE, DIVIDE, TAIL, MODE)                    \
     ISA static void NAME(const char *src, char *dst, Py_ssize_t n,               \
                          Py_ssize_t p, Py_ssize_t ss, Py_ssize_t ds,             \
                          const RowMap *m, unsigned char *done)                   \
@@ -967,14 +1008,7 @@ ROW_ONE(float, 1)
                 DIVIDE(sizeof(T) == 4, 0, q, d, dv, rv);                         \
                 STORE(y + j, q);                                                 \
             }                                                                    \
-            for (Py_ssize_t j = full; j < p; j++) {                              \
-                double v = (double)x[j];                                         \
-                if (center) {                                                    \
-                    v = v - ci;                                                  \
-                    v = v - oi;                                                  \
-                }                                                                \
-                y[j] = (T)(v / si);                                              \
-            }                                                                    \
+            TAIL(T, x, y, center, cv, ov, dv, rv, ci, oi, si);                  \
         }                                                                        \
     }
 
@@ -1003,7 +1037,7 @@ ROW_ONE(float, 1)
             __builtin_prefetch(from_ + b_, (RW), 2);                             \
         }                                                                        \
     } while (0)
-#define ROWS_F(NAME, ISA, T, LOAD, STORE, DIVIDE, DIVISORS, MODE)                          \
+#define ROWS_F(NAME, ISA, T, LOAD, STORE, DIVIDE, DIVISORS, MODE)                \
     ISA static void NAME(const char *const *xcol, char *dst,                     \
                                     Py_ssize_t n, Py_ssize_t p, Py_ssize_t ds,   \
                                     const RowMap *m, unsigned char *done)        \
@@ -1088,13 +1122,13 @@ ROW_ONE(float, 1)
         }                                                                        \
     }
 
-#define ROWS_ALL(SUFFIX, ISA, LOAD_F, STORE_F, DIVIDE, DIVISORS)                \
+#define ROWS_ALL(SUFFIX, ISA, LOAD_F, STORE_F, DIVIDE, DIVISORS, TAIL)           \
     ROWS_C(rows_c_double_0##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
-           DIVIDE, 0)                                                            \
+           DIVIDE, TAIL, 0)                                                      \
     ROWS_C(rows_c_double_1##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
-           DIVIDE, 1)                                                            \
-    ROWS_C(rows_c_float_0##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, 0)       \
-    ROWS_C(rows_c_float_1##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, 1)       \
+           DIVIDE, TAIL, 1)                                                      \
+    ROWS_C(rows_c_float_0##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, TAIL, 0) \
+    ROWS_C(rows_c_float_1##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE, TAIL, 1) \
     ROWS_F(rows_f_double_0##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
            DIVIDE, DIVISORS, 0)                                                  \
     ROWS_F(rows_f_double_1##SUFFIX, ISA, double, LOAD_DOUBLE, STORE_DOUBLE,      \
@@ -1104,10 +1138,11 @@ ROW_ONE(float, 1)
     ROWS_F(rows_f_float_1##SUFFIX, ISA, float, LOAD_F, STORE_F, DIVIDE,          \
            DIVISORS, 1)
 
-ROWS_ALL(, SKSCALE_CLONES, LOAD_FLOAT, STORE_FLOAT, DIVIDE_PLAIN, GROUP_DIVISORS)
+ROWS_ALL(, SKSCALE_CLONES, LOAD_FLOAT, STORE_FLOAT, DIVIDE_PLAIN, GROUP_DIVISORS,
+         TAIL_SCALAR)
 #ifdef SKSCALE_AVX512
 ROWS_ALL(_512, SKSCALE_AVX512, LOAD_FLOAT_512, STORE_FLOAT_512, DIVIDE_512,
-         GROUP_DIVISORS_512)
+         GROUP_DIVISORS_512, TAIL_512)
 #endif
 
 typedef void (*rows_c_fn)(const char *, char *, Py_ssize_t, Py_ssize_t,
