@@ -1177,9 +1177,14 @@ def _side_by_side_stats(parts, sample_weight, moments, extrema):
         return _dense_stats(part[rows], w, moments, extrema)
 
     results = iter(map_blocks(summarise, tiles))
-    return _side_by_side(
-        [_combine([next(results) for _ in blocks]) for _, blocks in groups]
-    )
+    per_part = [[next(results) for _ in blocks] for _, blocks in groups]
+    if all(blocks == groups[0][1] for _, blocks in groups):
+        # The parts' blocks cover the same rows (a polars frame's columns):
+        # each row block's parts side by side, then one merge of the blocks
+        # for every column at once, where a merge per part cost 0.1 ms each.
+        blocks = zip(*per_part, strict=True)
+        return _combine([_side_by_side(list(block)) for block in blocks])
+    return _side_by_side([_combine(blocks) for blocks in per_part])
 
 
 def _side_by_side(groups):

@@ -495,3 +495,28 @@ def test_fortran_order_is_read_in_column_tiles(moments, extrema, weighted, nan):
         one = FeatureStats.from_array(XF, w, **kwargs)
     for name in ("mean", "std0", "residual", "weight"):
         assert_array_equal(getattr(one, name), getattr(f, name))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_columns_side_by_side_match_the_whole_block(weighted, rng):
+    # A polars frame's columns are summarised where they lie, each in row
+    # blocks (several here: 600,000 rows), the blocks then merged for every
+    # column at once: the statistics of the whole block, with NaN, a column
+    # far from zero and extreme magnitudes.
+    n = 600_000
+    X = rng.normal(size=(n, 4)) * [1.0, 1e300, 1e-300, 3.0]
+    X[:, 0] += 1e8
+    X[rng.random(n) < 0.1, 1] = np.nan
+    X[: n // 2, 3] = np.nan
+    w = rng.uniform(0, 2, size=n) if weighted else None
+    stats = FeatureStats.from_columns([X[:, j].copy() for j in range(4)], w)
+    whole = FeatureStats.from_array(X, w)
+    for key in ("count", "min", "max"):
+        assert_array_equal(getattr(stats, key), getattr(whole, key), err_msg=key)
+    assert_allclose(stats.weight, whole.weight, rtol=1e-14)
+    # Both within the core's tolerance of the exact mean, 1 ulp + 4 eps std.
+    eps = np.finfo(np.float64).eps
+    gap = np.abs((stats.mean - whole.mean) + (stats.residual - whole.residual))
+    assert np.all(gap <= 2 * (np.spacing(np.abs(whole.mean)) + 4 * eps * whole.std0))
+    assert_allclose(stats.std0, whole.std0, rtol=1e-13)
+    assert stats.n_rows == n
