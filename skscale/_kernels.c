@@ -143,7 +143,8 @@ EXTREMA_BODY(extrema_values_float, float, uint32_t, 1)
  * c1[j], to within about n eps**2 of the sum of their magnitudes (a pivot
  * several standard deviations from the mean makes plain running sums grow
  * with the rows and round at each step, the mean dozens of eps std off);
- * at the end s1[j] and c1[j] become their mean and its rest (mean_of_sum).
+ * the entry point turns s1[j] + c1[j] into their mean and its rest
+ * (mean_of_sum), as for every moments instance.
  * The squares are summed plainly, a chunk of CHUNK rows at a time into c2
  * (they need only relative accuracy). */
 #define MOMENTS_BODY(NAME, T)                                                    \
@@ -173,9 +174,6 @@ EXTREMA_BODY(extrema_values_float, float, uint32_t, 1)
             for (Py_ssize_t j = 0; j < p; j++) {                                 \
                 s2[j] += c2[j];                                                  \
             }                                                                    \
-        }                                                                        \
-        for (Py_ssize_t j = 0; j < p; j++) {                                     \
-            mean_of_sum(s1 + j, c1 + j, n);                                      \
         }                                                                        \
     }
 
@@ -325,7 +323,6 @@ typedef float vfloat __attribute__((vector_size(32)));
                 TWO_SUM(t1, u1, d);                                              \
                 t2 += d * d;                                                     \
             }                                                                    \
-            mean_of_sum(&t1, &u1, n);                                            \
             s1[j] = t1;                                                          \
             c1[j] = u1;                                                          \
             s2[j] = t2;                                                          \
@@ -504,7 +501,6 @@ EXTREMA_PANELS(float)
         PANEL_SWEEP(moment_panels_##T(base, start, stop, stride, 8 * q, mask, G, \
                                       pivot, s1, s2, c1));                       \
         for (Py_ssize_t j = 0; j < p; j++) {                                     \
-            mean_of_sum(s1 + j, c1 + j, n);                                      \
             flags[j] = c1[j] != c1[j] ? NAN : 0.0;                               \
         }                                                                        \
     }
@@ -1450,6 +1446,11 @@ moments(PyObject *Py_UNUSED(module), PyObject *args)
     else if (!in_panels) {
         moments_float(base, r.n, r.p, r.stride, v[0], v[1], v[2], v[3], v[4],
                       v[5]);
+    }
+    /* Every instance leaves each column's compensated sum in s1 + c1 (an
+     * error term already NaN where the flag is): divided here, once. */
+    for (Py_ssize_t j = 0; j < r.p; j++) {
+        mean_of_sum(v[1] + j, v[4] + j, r.n);
     }
     Py_END_ALLOW_THREADS
     close_reduction(&r);

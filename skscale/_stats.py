@@ -737,8 +737,8 @@ def _fused_extrema(X, bit_sums=False, value_sums=False):
     float64 vectors: each column's mean rounded to nearest (to within the
     sums' error) and the rest, so that ``mean + residual`` is the exact mean
     to within about ``n eps**2`` of the mean of the magnitudes, from sums
-    compensated at every value; else None) from the compiled kernel; False when a column
-    holds a NaN or an infinity; None when the kernel is absent or does not
+    compensated at every value; else None) from the compiled kernel; False
+    when a column holds a NaN or an infinity; None when the kernel is absent or does not
     take X (see :func:`_kernel_takes`), for the caller's NumPy reductions,
     which give the same extrema.
     """
