@@ -295,9 +295,16 @@ class AffineMap:
                 return _kernels.affine(
                     src, dst, *vectors, *steps, False, centered, ranged
                 )
-            # Neither rows nor columns contiguous: NumPy's path.
+            # Neither rows nor columns contiguous: NumPy's path, in float64
+            # (a narrower dst would round each step).
             finite = bool(np.isfinite(np.add.reduce(src, axis=None)))
-            (self.backward if inverse else self.forward)(src, dst, cols)
+            step = self.backward if inverse else self.forward
+            if dst.dtype == np.float64:
+                step(src, dst, cols)
+            else:
+                wide = src.astype(np.float64)
+                step(wide, wide, cols)
+                dst[...] = wide
             return finite
 
         return kernel
@@ -399,13 +406,17 @@ def scale_rows(src, dst, center, residual, scale):
             src, dst = src.T, dst.T
         _kernels.affine(src, dst, center, residual, scale, *steps)
         return
+    # In float64: a narrower dst would round each step.
+    out = dst if dst.dtype == np.float64 else np.empty(dst.shape)
     with np.errstate(all="ignore"):
         if center is None:
-            np.divide(src, scale[:, np.newaxis], out=dst)
-            return
-        np.subtract(src, center[:, np.newaxis], out=dst)
-        dst -= residual[:, np.newaxis]
-        dst /= scale[:, np.newaxis]
+            np.divide(src, scale[:, np.newaxis], out=out)
+        else:
+            np.subtract(src, center[:, np.newaxis], out=out)
+            out -= residual[:, np.newaxis]
+            out /= scale[:, np.newaxis]
+    if out is not dst:
+        dst[...] = out
 
 
 def _lines(block):

@@ -1605,11 +1605,16 @@ rows(PyObject *Py_UNUSED(module), PyObject *args)
              p == dst.shape[1] && p >= 1 && (mode == 0 || mode == 1);
     const Py_buffer *block = fast ? NULL : &views[0];
     /* Rows contiguous in both (C), or columns contiguous in both (columns
-     * given apart are), their strides whole items. */
+     * given apart are), their strides whole items. A single row's columns
+     * are contiguous whatever the stride its buffer gives between rows
+     * (NumPy exports the stride of an axis of length 1 as if the array were
+     * C-contiguous, not as its strides attribute shows it). */
     int lines = ok && block &&
                 (p == 1 || (block->strides[1] == size && dst.strides[1] == size));
-    int columns = ok && !lines && dst.strides[0] == size && dst.strides[1] % size == 0 &&
-                  (!block || (block->strides[0] == size && block->strides[1] % size == 0));
+    int columns = ok && !lines && (n == 1 || dst.strides[0] == size) &&
+                  dst.strides[1] % size == 0 &&
+                  (!block || ((n == 1 || block->strides[0] == size) &&
+                              block->strides[1] % size == 0));
     int ready = lines || columns;
     if (got_dst && !ready) {
         PyErr_SetString(PyExc_ValueError,

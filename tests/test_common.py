@@ -449,6 +449,44 @@ def test_standard_scaler_transform_is_the_published_formula_bit_for_bit(rng):
     assert_array_equal(est.inverse_transform(X), (X * est.scale_ + c) + est.center_)
 
 
+# Views whose strides NumPy reports one way and exports another: an axis of
+# length 1 (a single row of a Fortran-ordered array, as
+# ``df.to_numpy()[:1]`` gives) is exported as if C-contiguous.
+VIEWS = {
+    "row of F": lambda X: np.asfortranarray(X)[1:2],
+    "strided row of F": lambda X: np.asfortranarray(X)[1:2, ::2],
+    "row of C": lambda X: X[1:2],
+    "column of C": lambda X: X[:, 1:2],
+    "single value": lambda X: X[2:3, 3:4],
+    "reversed rows": lambda X: X[::-1],
+    "reversed columns of F": lambda X: np.asfortranarray(X)[:, ::-1],
+    "every other row": lambda X: X[::2],
+    "every other row and column": lambda X: X[::2, ::2],
+    "every other row and column of F": lambda X: np.asfortranarray(X)[::2, ::2],
+    "transpose": lambda X: np.ascontiguousarray(X[:4]).T,
+}
+
+
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
+@pytest.mark.parametrize("view", VIEWS.values(), ids=VIEWS.keys())
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_any_view_transforms_as_its_contiguous_copy(name, view, dtype, rng):
+    # A crash found by a hostile check: the row normalizers' kernel took a
+    # single row of a Fortran-ordered array for a block it cannot read.
+    X = data(rng, n=12).astype(dtype)
+    before = X.copy()
+    V = view(X)
+    fit_on = rng.normal(size=(8, V.shape[1])).astype(dtype)
+    expected = make(name).fit(fit_on).transform(np.ascontiguousarray(V))
+    for copy_ in (True, False):
+        # copy=False: on the same view of an array of its own.
+        work = V if copy_ else view(X.copy())
+        out = make(name, copy=copy_).fit(fit_on).transform(work)
+        assert out.dtype == dtype
+        assert_array_equal(out, expected)
+    assert_array_equal(X, before)  # copy=True wrote nothing into X
+
+
 @pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_copy_false_transforms_in_place(name, order, rng):
