@@ -720,9 +720,11 @@ static int avx512 = 0;
  * correction) the second gives the correctly rounded quotient, the same
  * bits as the division, at a fraction of its cost, wherever no quotient or
  * remainder comes near underflow or overflow. A zero keeps its sign: where
- * q is exact, e is +0 and e * -r is -0. No fused multiply-add's result is
- * negated: GCC may fold -fma(a, b, c) into fma(-a, b, -c), which differs in
- * the sign of a zero.
+ * q is exact, e is +0 and e * -r is -0. The remainder is fmsub(q, s, d)
+ * and the correction fnmadd(e, r, q): q * s + (-d) and e * (-r) + q,
+ * signs of zero included, without an instruction to negate d and r. No
+ * fused multiply-add's result is negated: GCC may fold -fma(a, b, c) into
+ * fma(-a, b, -c), which differs in the sign of a zero.
  *
  * A float32 row's (FLOAT) nonzero quotients and remainders stay far inside
  * float64's range (about 2**-300 to 2**700: its values and their deviations
@@ -746,12 +748,11 @@ static int avx512 = 0;
                           _mm512_set1_epi64(INT64_C(0x0df0000000000000) - 1)));  \
         }                                                                        \
         if (fast_) {                                                             \
-            const __m512d nd_ = (__m512d)(-(d)), nr_ = (__m512d)(-(r));          \
             __m512d q_ = _mm512_mul_pd(d_, r_), e_;                              \
-            e_ = _mm512_fmadd_pd(q_, s_, nd_);                                   \
-            q_ = _mm512_fmadd_pd(e_, nr_, q_);                                   \
-            e_ = _mm512_fmadd_pd(q_, s_, nd_);                                   \
-            q_ = _mm512_fmadd_pd(e_, nr_, q_);                                   \
+            e_ = _mm512_fmsub_pd(q_, s_, d_);                                    \
+            q_ = _mm512_fnmadd_pd(e_, r_, q_);                                   \
+            e_ = _mm512_fmsub_pd(q_, s_, d_);                                    \
+            q_ = _mm512_fnmadd_pd(e_, r_, q_);                                   \
             (q) = (vdouble)q_;                                                   \
         }                                                                        \
         else {                                                                   \
