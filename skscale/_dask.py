@@ -16,7 +16,12 @@ from sklearn.utils.validation import check_array
 
 from ._config import config_context
 from ._stats import FeatureStats
-from ._validation import FLOAT_DTYPES, check_sample_weight
+from ._validation import (
+    FLOAT_DTYPES,
+    check_sample_weight,
+    raise_named_columns,
+    refuse_temporal_columns,
+)
 
 MIN_DASK_VERSION = (2024, 1)
 
@@ -73,6 +78,7 @@ def feature_names(columns):
 def _row_blocks(X):
     """Delayed row blocks of X, its column names (or None) and its width."""
     if _is_dataframe(X):
+        refuse_temporal_columns(X)
         return list(X.to_delayed()), feature_names(X.columns), len(X.columns)
     if X.ndim != 2:
         raise ValueError(
@@ -102,9 +108,13 @@ def _weight_blocks(sample_weight, n_blocks):
 
 
 def _as_float(block):
-    return check_array(
-        block, dtype=FLOAT_DTYPES, ensure_all_finite=False, ensure_min_samples=0
-    )
+    try:
+        return check_array(
+            block, dtype=FLOAT_DTYPES, ensure_all_finite=False, ensure_min_samples=0
+        )
+    except (TypeError, ValueError) as exc:
+        raise_named_columns(block, exc)
+        raise
 
 
 def _batch_statistics(X, blocks, weights, moments, extrema, batch_size, dask):

@@ -82,6 +82,7 @@ def validate_x(estimator, X, *, reset=None, copy=True):
                 f"Complex data not supported: column {', '.join(complex_columns)} "
                 "holds complex numbers; pass their real part or magnitude"
             )
+        refuse_temporal_columns(X)
     options = dict(
         accept_sparse=("csr", "csc"),
         dtype=float_dtypes(X),
@@ -97,6 +98,79 @@ def validate_x(estimator, X, *, reset=None, copy=True):
         raise ValueError(
             f"X holds a number too large for float64 ({exc}); scale it down first"
         ) from exc
+    except (TypeError, ValueError) as exc:
+        raise_named_columns(X, exc)
+        raise
+
+
+def refuse_temporal_columns(X):
+    """Raise ValueError naming a DataFrame's columns of dates, times or durations.
+
+    NumPy and polars would convert them silently (to counts of nanoseconds, or
+    microseconds); the dtypes are read, not the values.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or isinstance(X, np.ndarray):
+        return
+    temporal = [
+        f"{str(name)!r} ({dtype})"
+        for name, dtype in zip(getattr(X, "columns", []), dtypes, strict=False)
+        if _temporal(dtype)
+    ]
+    if temporal:
+        one = len(temporal) == 1
+        raise ValueError(
+            f"X has {'a date or time column' if one else 'date or time columns'}"
+            f": {', '.join(temporal)}. Convert {'it' if one else 'them'} to "
+            "numbers first (for example days since a date of your choosing), "
+            f"or drop {'it' if one else 'them'}"
+        )
+
+
+def raise_named_columns(X, exc):
+    """After ``exc``, a failed conversion of X to floats, raise a ValueError
+    naming the DataFrame's columns that hold no numbers, if it has any.
+
+    NumPy's message names a value ("could not convert string to float: 'x'")
+    or two dtypes, not the column.
+    """
+    found = _non_numeric_columns(X)
+    if found:
+        one = len(found) == 1
+        raise ValueError(
+            f"X has {'a column' if one else 'columns'} of no numbers: "
+            f"{', '.join(found)}. Drop or encode {'it' if one else 'them'} first "
+            "(a ColumnTransformer can send such columns elsewhere)"
+        ) from exc
+
+
+def _temporal(dtype):
+    """Whether a column's dtype (NumPy, pandas or polars) holds dates or times."""
+    if getattr(dtype, "kind", None) in ("M", "m"):
+        return True
+    is_temporal = getattr(dtype, "is_temporal", None)
+    return callable(is_temporal) and bool(is_temporal())
+
+
+def _non_numeric_columns(X):
+    """``'name' (dtype)`` of each column of a DataFrame that does not convert
+    to float64 on its own (text, dates, categories); [] for anything else.
+
+    Called only once a conversion has failed.
+    """
+    columns, dtypes = getattr(X, "columns", None), getattr(X, "dtypes", None)
+    if columns is None or dtypes is None or isinstance(X, np.ndarray):
+        return []
+    found = []
+    for j, (name, dtype) in enumerate(zip(columns, dtypes, strict=False)):
+        if getattr(dtype, "kind", None) in ("b", "i", "u", "f"):
+            continue
+        try:
+            column = X.iloc[:, j] if hasattr(X, "iloc") else X.to_series(j)
+            np.asarray(column.to_numpy(), dtype=np.float64)
+        except (TypeError, ValueError):
+            found.append(f"{str(name)!r} ({dtype})")
+    return found
 
 
 _READY_DTYPES = frozenset(np.dtype(dtype) for dtype in FLOAT_DTYPES)

@@ -69,6 +69,8 @@ class Bad(NamedTuple):
 
 STRING = r"could not convert string to float: .*'{}'"
 TWO_D = r"Expected 2D array, got {} array instead.*reshape"
+NO_NUMBERS = r"column of no numbers: '{}' \("
+DATES = r"date or time column: '{}' \("
 INFINITY = r"\+inf or -inf in feature {}.*not infinity"
 
 BAD_X = {
@@ -106,19 +108,60 @@ BAD_X = {
     "three_d_list": Bad(lambda: [[[1.0, 2.0]], [[3.0, 4.0]]], r"dim 3.*dim <= 2"),
     "ragged": Bad(lambda: [[1.0, 2.0], [3.0]], r"inhomogeneous shape"),
     # Data frames.
+    # A frame's column of no numbers is named (NumPy's message names a value).
     "mixed_dtype_frame": Bad(
         lambda: pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}),
-        STRING.format("x"),
+        NO_NUMBERS.format("b"),
         "frame",
     ),
     "categorical_frame": Bad(
         lambda: pd.DataFrame({"a": [1.0, 2.0], "b": pd.Categorical(["x", "y"])}),
-        STRING.format("x"),
+        NO_NUMBERS.format("b") + r"category",
         "frame",
     ),
     "mixed_dtype_polars": Bad(
         lambda: pl.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}),
-        STRING.format("x"),
+        NO_NUMBERS.format("b") + r"String",
+        "frame",
+    ),
+    "period_frame": Bad(
+        lambda: pd.DataFrame(
+            {"a": [1.0, 2.0], "b": pd.period_range("2020", periods=2, freq="D")}
+        ),
+        NO_NUMBERS.format("b"),
+        "frame",
+    ),
+    # Dates and durations, which NumPy and polars would turn into counts of
+    # nanoseconds or microseconds without a word.
+    "datetime_frame": Bad(
+        lambda: pd.DataFrame(
+            {"a": [1.0, 2.0], "b": pd.to_datetime(["2020-01-01", "2020-01-02"])}
+        ),
+        DATES.format("b") + r"datetime64",
+        "frame",
+    ),
+    "duration_frame": Bad(
+        lambda: pd.DataFrame({"a": [1.0, 2.0], "b": pd.to_timedelta([1, 2], "h")}),
+        DATES.format("b") + r"timedelta64",
+        "frame",
+    ),
+    "datetime_polars": Bad(
+        lambda: pl.DataFrame(
+            {"a": [1.0, 2.0], "b": pd.to_datetime(["2020-01-01", "2020-01-02"])}
+        ),
+        DATES.format("b") + r"Datetime",
+        "frame",
+    ),
+    "date_polars": Bad(
+        lambda: pl.DataFrame(
+            {
+                "a": [1.0, 2.0],
+                "b": pl.date_range(
+                    pl.date(2020, 1, 1), pl.date(2020, 1, 2), eager=True
+                ),
+            }
+        ),
+        DATES.format("b") + r"Date",
         "frame",
     ),
     "duplicated_columns": Bad(
