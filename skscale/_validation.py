@@ -72,17 +72,21 @@ def validate_x(estimator, X, *, reset=None, copy=True):
         return X
     dtypes = getattr(X, "dtypes", None)
     if dtypes is not None and not isinstance(X, np.ndarray):
-        complex_columns = [
-            str(name)
-            for name, dtype in zip(getattr(X, "columns", []), dtypes, strict=False)
-            if getattr(dtype, "kind", None) == "c"
-        ]
-        if complex_columns:
+        dtypes = list(dtypes)
+        kinds = [getattr(dtype, "kind", None) for dtype in dtypes]
+        if "c" in kinds:
+            complex_columns = [
+                str(name)
+                for name, kind in zip(getattr(X, "columns", []), kinds, strict=False)
+                if kind == "c"
+            ]
             raise ValueError(
                 f"Complex data not supported: column {', '.join(complex_columns)} "
                 "holds complex numbers; pass their real part or magnitude"
             )
-        refuse_temporal_columns(X)
+        # None: polars' dtypes, which have no kind.
+        if "M" in kinds or "m" in kinds or None in kinds:
+            refuse_temporal_columns(X, dtypes)
     options = dict(
         accept_sparse=("csr", "csc"),
         dtype=float_dtypes(X),
@@ -103,28 +107,33 @@ def validate_x(estimator, X, *, reset=None, copy=True):
         raise
 
 
-def refuse_temporal_columns(X):
+def refuse_temporal_columns(X, dtypes=None):
     """Raise ValueError naming a DataFrame's columns of dates, times or durations.
 
     NumPy and polars would convert them silently (to counts of nanoseconds, or
-    microseconds); the dtypes are read, not the values.
+    microseconds); the dtypes are read (``X.dtypes`` unless given: a pandas
+    frame builds that Series anew at each call), not the values.
     """
-    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None:
+        dtypes = getattr(X, "dtypes", None)
     if dtypes is None or isinstance(X, np.ndarray):
+        return
+    dtypes = list(dtypes)
+    flags = [_temporal(dtype) for dtype in dtypes]
+    if not any(flags):
         return
     temporal = [
         f"{str(name)!r} ({dtype})"
-        for name, dtype in zip(getattr(X, "columns", []), dtypes, strict=False)
-        if _temporal(dtype)
+        for name, dtype, flag in zip(X.columns, dtypes, flags, strict=False)
+        if flag
     ]
-    if temporal:
-        one = len(temporal) == 1
-        raise ValueError(
-            f"X has {'a date or time column' if one else 'date or time columns'}"
-            f": {', '.join(temporal)}. Convert {'it' if one else 'them'} to "
-            "numbers first (for example days since a date of your choosing), "
-            f"or drop {'it' if one else 'them'}"
-        )
+    one = len(temporal) == 1
+    raise ValueError(
+        f"X has {'a date or time column' if one else 'date or time columns'}"
+        f": {', '.join(temporal)}. Convert {'it' if one else 'them'} to "
+        "numbers first (for example days since a date of your choosing), "
+        f"or drop {'it' if one else 'them'}"
+    )
 
 
 def raise_named_columns(X, exc):
@@ -146,9 +155,10 @@ def raise_named_columns(X, exc):
 
 def _temporal(dtype):
     """Whether a column's dtype (NumPy, pandas or polars) holds dates or times."""
-    if getattr(dtype, "kind", None) in ("M", "m"):
-        return True
-    is_temporal = getattr(dtype, "is_temporal", None)
+    kind = getattr(dtype, "kind", None)
+    if kind is not None:  # NumPy's and pandas' dtypes
+        return kind in ("M", "m")
+    is_temporal = getattr(dtype, "is_temporal", None)  # polars'
     return callable(is_temporal) and bool(is_temporal())
 
 
