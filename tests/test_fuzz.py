@@ -67,6 +67,11 @@ class Bad(NamedTuple):
     applies: Callable[[object], bool] = lambda estimator: True
 
 
+def beside_a(column, library=pd):
+    """A two-row frame: a column "a" of floats, then ``column`` as "b"."""
+    return library.DataFrame({"a": [1.0, 2.0], "b": column})
+
+
 STRING = r"could not convert string to float: .*'{}'"
 TWO_D = r"Expected 2D array, got {} array instead.*reshape"
 NO_NUMBERS = r"column of no numbers: '{}' \("
@@ -125,41 +130,30 @@ BAD_X = {
         "frame",
     ),
     "period_frame": Bad(
-        lambda: pd.DataFrame(
-            {"a": [1.0, 2.0], "b": pd.period_range("2020", periods=2, freq="D")}
-        ),
+        lambda: beside_a(pd.period_range("2020", periods=2, freq="D")),
         NO_NUMBERS.format("b"),
         "frame",
     ),
     # Dates and durations, which NumPy and polars would turn into counts of
     # nanoseconds or microseconds without a word.
     "datetime_frame": Bad(
-        lambda: pd.DataFrame(
-            {"a": [1.0, 2.0], "b": pd.to_datetime(["2020-01-01", "2020-01-02"])}
-        ),
+        lambda: beside_a(pd.to_datetime(["2020-01-01", "2020-01-02"])),
         DATES.format("b") + r"datetime64",
         "frame",
     ),
     "duration_frame": Bad(
-        lambda: pd.DataFrame({"a": [1.0, 2.0], "b": pd.to_timedelta([1, 2], "h")}),
+        lambda: beside_a(pd.to_timedelta([1, 2], "h")),
         DATES.format("b") + r"timedelta64",
         "frame",
     ),
     "datetime_polars": Bad(
-        lambda: pl.DataFrame(
-            {"a": [1.0, 2.0], "b": pd.to_datetime(["2020-01-01", "2020-01-02"])}
-        ),
+        lambda: beside_a(pd.to_datetime(["2020-01-01", "2020-01-02"]), pl),
         DATES.format("b") + r"Datetime",
         "frame",
     ),
     "date_polars": Bad(
-        lambda: pl.DataFrame(
-            {
-                "a": [1.0, 2.0],
-                "b": pl.date_range(
-                    pl.date(2020, 1, 1), pl.date(2020, 1, 2), eager=True
-                ),
-            }
+        lambda: beside_a(
+            pl.date_range(pl.date(2020, 1, 1), pl.date(2020, 1, 2), eager=True), pl
         ),
         DATES.format("b") + r"Date",
         "frame",
