@@ -137,8 +137,9 @@ EXTREMA_BODY(extrema_values_double, double, uint64_t, 1)
 EXTREMA_BODY(extrema_values_float, float, uint32_t, 1)
 
 /* The sums of each column's deviations from pivot[j] and of their squares,
- * in float64, over rows `stride` bytes apart of type T. flags[j] accumulates
- * d * 0: NaN from the first NaN, infinity or overflowing deviation on. The
+ * in float64, over rows `stride` bytes apart of type T. flags[j] is set at
+ * the end, NaN where a deviation is NaN or infinite or the sum overflows
+ * (the two-sums' error term is then NaN), as in the other instances. The
  * deviations are summed with Knuth's two-sum, their rounding errors into
  * c1[j], to within about n eps**2 of the sum of their magnitudes (a pivot
  * several standard deviations from the mean makes plain running sums grow
@@ -168,12 +169,14 @@ EXTREMA_BODY(extrema_values_float, float, uint32_t, 1)
                     double d = (double)x[j] - pivot[j];                          \
                     TWO_SUM(s1[j], c1[j], d);                                    \
                     c2[j] += d * d;                                              \
-                    flags[j] += d * 0.0;                                         \
                 }                                                                \
             }                                                                    \
             for (Py_ssize_t j = 0; j < p; j++) {                                 \
                 s2[j] += c2[j];                                                  \
             }                                                                    \
+        }                                                                        \
+        for (Py_ssize_t j = 0; j < p; j++) {                                     \
+            flags[j] = c1[j] != c1[j] ? NAN : 0.0;                               \
         }                                                                        \
     }
 
@@ -1679,6 +1682,12 @@ infinite(PyObject *Py_UNUSED(module), PyObject *block_obj)
     return PyBool_FromLong(found);
 }
 
+static PyObject *
+isa(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(args))
+{
+    return PyUnicode_FromString(avx512 ? "avx512" : "portable");
+}
+
 static PyMethodDef methods[] = {
     {"affine", affine, METH_VARARGS,
      "affine(src, dst, a, b, scale, mul, add, low, high, inverse, per_line,\n"
@@ -1732,6 +1741,10 @@ static PyMethodDef methods[] = {
      "(float) is the row length. done (one byte per row) gets 1 for each row\n"
      "written, 0 for each row left untouched, for the caller. Returns the\n"
      "number of rows left."},
+    {"isa", isa, METH_NOARGS,
+     "isa()\n\n"
+     "'avx512' where the hand-written AVX-512 instances run, else 'portable'\n"
+     "(no AVX-512, or SKSCALE_AVX512=0 in the environment at import)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1752,5 +1765,12 @@ PyInit__kernels(void)
     __builtin_cpu_init();
     avx512 = __builtin_cpu_supports("avx512f") != 0;
 #endif
+    /* SKSCALE_AVX512=0 keeps the hand-written AVX-512 instances (the panels,
+     * the row pass's) out, as on a machine without it: the tests run the
+     * portable instances this way on a machine that has it. */
+    const char *wanted = getenv("SKSCALE_AVX512");
+    if (wanted && strcmp(wanted, "0") == 0) {
+        avx512 = 0;
+    }
     return PyModule_Create(&module);
 }

@@ -27,6 +27,36 @@ def test_the_kernels_are_built_in_ci():
         assert _affine._kernels is kernels
 
 
+PORTABLE = "SKSCALE_PORTABLE_RUN"
+
+
+@pytest.mark.skipif(
+    kernels.isa() != "avx512" or os.environ.get(PORTABLE) == "1",
+    reason="the portable instances are the ones this run takes already",
+)
+def test_the_portable_instances_pass_these_tests_too():
+    # A machine without AVX-512 takes the portable instances (row by row where
+    # this one takes panels); run this file there, in a child whose kernels
+    # are told to (SKSCALE_AVX512=0). That found the row-by-row moments
+    # leaving an overflowing sum unflagged.
+    env = {**os.environ, "SKSCALE_AVX512": "0", PORTABLE: "1"}
+    child = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-2000:]
+
+
+def test_the_isa_can_be_told():
+    expected = "portable" if os.environ.get("SKSCALE_AVX512") == "0" else None
+    assert kernels.isa() in ("avx512", "portable")
+    if expected:
+        assert kernels.isa() == expected
+
+
 def blocks():
     rng = np.random.default_rng(0)
     wide = rng.normal(1e5, 3.0, size=(400, 9))
