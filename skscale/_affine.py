@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._parallel import column_major, scratch
+
 try:
     from . import _kernels
 except ImportError:  # built without its optional compiled module
@@ -302,7 +304,7 @@ class AffineMap:
             if dst.dtype == np.float64:
                 step(src, dst, cols)
             else:
-                wide = src.astype(np.float64)
+                wide = _wide_copy("affine_wide", src)
                 step(wide, wide, cols)
                 dst[...] = wide
             return finite
@@ -407,7 +409,10 @@ def scale_rows(src, dst, center, residual, scale):
         _kernels.affine(src, dst, center, residual, scale, *steps)
         return
     # In float64: a narrower dst would round each step.
-    out = dst if dst.dtype == np.float64 else np.empty(dst.shape)
+    out = dst
+    if dst.dtype != np.float64:
+        order = "F" if column_major(dst) else "C"
+        out = scratch("scale_rows_wide", dst.shape, order=order)
     with np.errstate(all="ignore"):
         if center is None:
             np.divide(src, scale[:, np.newaxis], out=out)
@@ -417,6 +422,13 @@ def scale_rows(src, dst, center, residual, scale):
             out /= scale[:, np.newaxis]
     if out is not dst:
         dst[...] = out
+
+
+def _wide_copy(name, block):
+    """A float64 copy of a block, in the thread's scratch array ``name``."""
+    wide = scratch(name, block.shape, order="F" if column_major(block) else "C")
+    wide[...] = block
+    return wide
 
 
 def _lines(block):
