@@ -73,6 +73,12 @@ def validate_x(estimator, X, *, reset=None, copy=True):
     dtypes = getattr(X, "dtypes", None)
     if dtypes is not None and not isinstance(X, np.ndarray):
         dtypes = list(dtypes)
+        if not dtypes and len(X):
+            # scikit-learn's check_array fails on it inside np.result_type.
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape=({len(X)}, 0)) while a "
+                f"minimum of 1 is required by {type(estimator).__name__}."
+            )
         kinds = [getattr(dtype, "kind", None) for dtype in dtypes]
         if "c" in kinds:
             complex_columns = [
@@ -177,8 +183,11 @@ def _non_numeric_columns(X):
             continue
         try:
             column = X.iloc[:, j] if hasattr(X, "iloc") else X.to_series(j)
-            np.asarray(column.to_numpy(), dtype=np.float64)
+            # A polars Struct or Array column converts to several columns.
+            numbers = np.asarray(column.to_numpy(), dtype=np.float64).ndim == 1
         except (TypeError, ValueError):
+            numbers = False
+        if not numbers:
             found.append(f"{str(name)!r} ({dtype})")
     return found
 

@@ -105,6 +105,13 @@ BAD_X = {
         lambda: GOOD_FRAME.iloc[:0], r"0 sample\(s\).*minimum of 1", "frame"
     ),
     "zero_columns": Bad(lambda: np.empty((3, 0)), r"0 feature\(s\).*minimum of 1"),
+    # scikit-learn's check_array fails on it in np.result_type ("at least one
+    # array or dtype is required").
+    "zero_columns_frame": Bad(
+        lambda: pd.DataFrame(index=range(3)),
+        r"0 feature\(s\) \(shape=\(3, 0\)\).*minimum of 1",
+        "frame",
+    ),
     # Dimensions.
     "one_d": Bad(lambda: np.array([1.0, 2.0]), TWO_D.format("1D")),
     "one_d_list": Bad(lambda: [1.0, 2.0], TWO_D.format("1D")),
@@ -127,6 +134,20 @@ BAD_X = {
     "mixed_dtype_polars": Bad(
         lambda: pl.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}),
         NO_NUMBERS.format("b") + r"String",
+        "frame",
+    ),
+    # Nested columns convert to several columns each ("setting an array
+    # element with a sequence").
+    "struct_polars": Bad(
+        lambda: beside_a([{"x": 1.0}, {"x": 2.0}], pl),
+        NO_NUMBERS.format("b") + r"Struct",
+        "frame",
+    ),
+    "array_polars": Bad(
+        lambda: beside_a(
+            pl.Series([[1.0, 2.0]] * 2, dtype=pl.Array(pl.Float64, 2)), pl
+        ),
+        NO_NUMBERS.format("b") + r"Array",
         "frame",
     ),
     "period_frame": Bad(
