@@ -38,9 +38,14 @@ the operation's on each layout, and the operation is divided by that time. On
 the VM of the README a limit measured at the start and one measured minutes
 later differ by up to 20% (how readily the host hands out fresh memory
 changes): a limit from the same minutes as the operation measures the
-operation, not the drift. The frames' target compares multiples of these
-paired limits (the frame's over the C array's); the ratio of the plain times
-is in ``--json`` as ``skscale_over_c_seconds``.
+operation, not the drift. The frames' target compares a frame's time with
+the same operation's on the C array, timed alternately with it (their repeats
+interleaved, as the limit's are): the two calls do the same work on the same
+values, so their ratio needs no limit in between. (It was once the ratio of
+the two layouts' multiples of their paired limits: four times measured
+minutes apart, whose noise moved it 10-20% from run to run.) The frame's time
+over the C array's own row, timed minutes apart, is in ``--json`` as
+``skscale_over_c_seconds``.
 
 scikit-learn's counterparts (StandardScaler, MinMaxScaler, MaxAbsScaler;
 Normalizer for UnitLengthNormalizer) are timed on the same layouts, their
@@ -105,6 +110,7 @@ QUICK_REPEATS = 3
 DTYPES = ("float64", "float32")
 LAYOUTS = ("C", "F", "pandas", "polars")
 ARRAY_LAYOUTS = ("C", "F")
+FRAME_LAYOUTS = ("pandas", "polars")
 SEED = 0
 # A repeat of a shorter call loops over it until the loop lasts this long.
 MIN_REPEAT_SECONDS = 0.02
@@ -348,7 +354,7 @@ def make_layouts(X, wanted, modules):
 
 def configured(estimator, layout):
     """The estimator, its transform output set to the layout's frame type."""
-    if layout in ("pandas", "polars"):
+    if layout in FRAME_LAYOUTS:
         estimator.set_output(transform=layout)
     return estimator
 
@@ -382,7 +388,7 @@ def operations_of(case, layouts):
     return pairs
 
 
-def bench_layout(case, operation, layout, data, work, limit_calls, repeats):
+def bench_layout(case, operation, layout, data, work, limit_calls, repeats, array=None):
     """``{library: (seconds, in_place)}`` of one operation on one layout.
 
     skscale's repeats alternate with scikit-learn's on this layout alone, as in
@@ -392,14 +398,19 @@ def bench_layout(case, operation, layout, data, work, limit_calls, repeats):
     alternates with them, under the key "limit": the limit each row is divided
     by is measured in the same state of the machine as the row. For
     copy=False, the in-place limit alone alternates with them too, under the
-    key "in-place".
+    key "in-place". For a frame, ``array`` is the C array of the same values:
+    skscale's same operation on it alternates with them too, under the key
+    "C", and the frames' target compares the two times directly.
     """
-    makers = [("skscale", case.make_skscale)]
+    makers = [("skscale", case.make_skscale, layout, data)]
+    if array is not None:
+        # Right after the frame's call: both follow a call as quick as theirs.
+        makers.append(("C", case.make_skscale, "C", array))
     if case.make_sklearn is not None:
-        makers.append(("sklearn", case.make_sklearn))
+        makers.append(("sklearn", case.make_sklearn, layout, data))
     calls, setups, slots = [], [], []
-    for library, make in makers:
-        call, setup, in_place = prepare(make, operation, layout, data, work)
+    for library, make, where, values in makers:
+        call, setup, in_place = prepare(make, operation, where, values, work)
         calls.append(call)
         setups.append(setup)
         slots.append((library, in_place))
@@ -430,11 +441,11 @@ def bench_case(case, operation, layouts, data, works, limit_calls, repeats):
             works.get(layout),
             limit_calls,
             repeats,
+            array=data["C"] if layout in FRAME_LAYOUTS and "C" in layouts else None,
         )
         for library, result in measured.items():
             timed[(layout, library)] = result
     c_seconds = timed.get(("C", "skscale"), (None, None))[0]
-    c_limit = timed.get(("C", "limit"), (None, None))[0]
     rows = []
     for layout in layouts:
         ours, in_place = timed[(layout, "skscale")]
@@ -457,9 +468,7 @@ def bench_case(case, operation, layouts, data, works, limit_calls, repeats):
                 sklearn_over_limit=None if theirs is None else theirs / limit_seconds,
                 sklearn_over_skscale=None if theirs is None else theirs / ours,
                 skscale_over_c=(
-                    None
-                    if layout == "C" or c_seconds is None
-                    else (ours / limit_seconds) / (c_seconds / c_limit)
+                    ours / timed[(layout, "C")][0] if (layout, "C") in timed else None
                 ),
                 skscale_over_c_seconds=(
                     None if layout == "C" or c_seconds is None else ours / c_seconds
@@ -587,7 +596,7 @@ def targets(results):
             checks.append(
                 check(TARGETS[key], dtype, where, row.skscale_over_limit, LIMIT_MAX)
             )
-            if row.layout in ("pandas", "polars") and row.skscale_over_c is not None:
+            if row.layout in FRAME_LAYOUTS and row.skscale_over_c is not None:
                 checks.append(
                     check(
                         TARGETS["frames"],
@@ -636,7 +645,8 @@ sklearn/skscale: how many times faster skscale is than scikit-learn's
   counterpart on the same layout (StandardScaler, MinMaxScaler, MaxAbsScaler;
   Normalizer for UnitLengthNormalizer; "-" where scikit-learn has none).
   scikit-learn's inverse_transform returns an array, not a frame.
-skscale/C: skscale/limit on this layout over skscale/limit on the C array.
+skscale/C: skscale's time on this frame over its time on the C array for the
+  same operation, the two timed alternately.
 * after a copy=False time: the result was not written into X."""
 
 
