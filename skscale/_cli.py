@@ -310,8 +310,9 @@ def _name_list(text, option):
     return names
 
 
-def _positions(names, wanted, path, whose):
-    """The position of each wanted column in the header ``names``, or an error."""
+def _positions(names, wanted, path, whose, scaled=True):
+    """The position of each wanted column in the header ``names``, or an error
+    (also for the name of a column to scale that is not text)."""
     missing = [name for name in wanted if name not in names]
     if missing:
         raise ValueError(
@@ -327,8 +328,37 @@ def _positions(names, wanted, path, whose):
                 f"(columns {', '.join(str(j + 1) for j in found)}); give each "
                 "column to scale a name of its own"
             )
+        if scaled and not _is_text(name):
+            raw = name.encode("utf-8", "surrogateescape")
+            raise ValueError(
+                f"{path}, line 1: the name of column {found[0] + 1}, {raw!r}, is "
+                "not UTF-8 text; save the file as UTF-8, or choose the other "
+                "columns with --columns"
+            )
         positions.append(found[0])
     return positions
+
+
+def _separator_hint(names):
+    """A hint when the header reads as one column holding another separator."""
+    if len(names) == 1:
+        for sep, spelled in ((";", ";"), ("\t", "tab"), ("|", "|")):
+            if sep in names[0]:
+                return (
+                    f" (its header is one column, {names[0]!r}: if {spelled!r} "
+                    f"separates the fields, pass --sep {spelled!r})"
+                )
+    return ""
+
+
+def _is_text(name):
+    """Whether a header name is text: bytes that are not UTF-8 are read as lone
+    surrogates, which neither the scaler's JSON nor a DataFrame's index takes."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _named_once(names, chosen, path, strict=True):
@@ -341,6 +371,8 @@ def _named_once(names, chosen, path, strict=True):
                 f"{path}, line 1: column {j + 1} holds numbers but has no name; "
                 "name it in the header, or choose the columns with --columns"
             )
+        if not strict and not _is_text(names[j]):
+            return False
     if not strict:
         chosen_names = [names[j] for j in chosen]
         return len(set(chosen_names)) == len(chosen_names)
@@ -439,7 +471,9 @@ def _classified(args, scaler, candidates, na):
             advance(len(rows))
     positions = [j for j in candidates if numbers[j]]
     if not positions:
-        raise ValueError(f"{args.data} has no numeric column to scale")
+        raise ValueError(
+            f"{args.data} has no numeric column to scale{_separator_hint(names)}"
+        )
     _named_once(names, positions, args.data)
     if guess != positions:
         from sklearn.base import clone
@@ -532,7 +566,7 @@ def _fit_csv(args, scaler):
         excluded = []
         if args.exclude is not None:
             excluded = _name_list(args.exclude, "--exclude")
-            _positions(names, excluded, args.data, " (named by --exclude)")
+            _positions(names, excluded, args.data, " (named by --exclude)", False)
         candidates = [j for j, name in enumerate(names) if name not in excluded]
         scaler, positions, seen = _classified(args, scaler, candidates, na)
     return scaler, [names[j] for j in positions], seen
@@ -704,7 +738,7 @@ def _fit_parquet(args, scaler):
         excluded = []
         if args.exclude is not None:
             excluded = _name_list(args.exclude, "--exclude")
-            _positions(names, excluded, args.data, " (named by --exclude)")
+            _positions(names, excluded, args.data, " (named by --exclude)", False)
         columns = [
             field.name
             for field in schema

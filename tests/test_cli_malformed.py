@@ -42,6 +42,8 @@ def write_files(folder):
         "header_only.csv": b"a,b\n",
         "no_name.csv": b"a,,c\n1,2,3\n",
         "repeated.csv": b"a,b,a\n1,2,3\n",
+        "latin1_name.csv": b"a,\xe9t\xe9\n1,2\n3,4\n",
+        "semicolons.csv": b"a;b\n1;2\n3;4\n",
         "garbage.csv": bytes(range(256)) * 3,
         "not_gzip.csv.gz": b"a,b\n1,2\n",
         "truncated.csv.gz": gzip.compress(GOOD * 100)[:40],
@@ -117,11 +119,21 @@ CASES = {
          "-o", "{out}.json"], r"line 2, column 'b': '-Infinity' is infinite"),
     "no numeric column": (["fit", "{text.csv}", "--scaler", "standard", "-o",
                            "{out}.json"], r"text\.csv has no numeric column"),
+    "another separator": (
+        ["fit", "{semicolons.csv}", "--scaler", "standard", "-o", "{out}.json"],
+        r"semicolons\.csv has no numeric column to scale \(its header is one "
+        r"column, 'a;b': if ';' separates the fields, pass --sep ';'\)"),
     "no rows": (["fit", "{header_only.csv}", "--scaler", "standard", "-o",
                  "{out}.json"], r"has no numeric column|has no rows"),
     "numbers without a name": (["fit", "{no_name.csv}", "--scaler", "standard",
                                 "-o", "{out}.json"],
                                r"line 1: column 2 holds numbers but has no name"),
+    # Read as lone surrogates, the name fitted nothing: pandas' string index
+    # (pyarrow) raised "'utf-8' codec can't encode character '\\udce9'".
+    "numbers named in another encoding": (
+        ["fit", "{latin1_name.csv}", "--scaler", "standard", "-o", "{out}.json"],
+        r"latin1_name\.csv, line 1: the name of column 2, b'\\xe9t\\xe9', is not "
+        r"UTF-8 text; save the file as UTF-8"),
     "repeated name chosen": (["fit", "{repeated.csv}", "--scaler", "standard",
                               "--columns", "a", "-o", "{out}.json"],
                              r"line 1: the header names 'a' 2 times"),
