@@ -324,7 +324,7 @@ def _positions(names, wanted, path, whose, scaled=True):
         found = [j for j, other in enumerate(names) if other == name]
         if len(found) > 1:
             raise ValueError(
-                f"{path}, line 1: the header names {name!r} {len(found)} times "
+                f"{_header(path)} names {name!r} {len(found)} times "
                 f"(columns {', '.join(str(j + 1) for j in found)}); give each "
                 "column to scale a name of its own"
             )
@@ -349,6 +349,14 @@ def _separator_hint(names):
                     f"separates the fields, pass --sep {spelled!r})"
                 )
     return ""
+
+
+def _header(path):
+    """Where a file names its columns: a CSV file's first line, or a Parquet
+    file's schema."""
+    if file_format(path) == "parquet":
+        return f"{path}: the schema"
+    return f"{path}, line 1: the header"
 
 
 def _is_text(name):

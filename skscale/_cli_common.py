@@ -93,7 +93,12 @@ def about(path):
 
 
 def is_numeric(dtype):
-    return getattr(dtype, "kind", "O") in "iuf"
+    """Whether a column of this dtype holds numbers: integers, floats, or Arrow
+    decimals (a Parquet file's exact amounts), which convert to float64."""
+    if getattr(dtype, "kind", "O") in "iuf":
+        return True
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    return arrow is not None and str(arrow).startswith("decimal")
 
 
 def text_table(header, rows, left):

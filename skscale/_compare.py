@@ -17,6 +17,7 @@ from ._cli_common import (
     about,
     check_input,
     check_output,
+    import_pyarrow,
     int_at_least,
     is_numeric,
     text_table,
@@ -194,8 +195,14 @@ def _compare_data(args):
     if kind == "csv":
         frame = read_frame(args.data)
     else:
+        pa, pq = import_pyarrow()
         with about(args.data):
             frame = pd.read_parquet(args.data)
+            schema = pq.read_schema(args.data)
+        # Decimal columns (exact amounts) arrive as objects: make them numbers.
+        for field in schema:
+            if pa.types.is_decimal(field.type) and field.name in frame.columns:
+                frame[field.name] = frame[field.name].astype(np.float64)
     if args.target not in frame.columns:
         raise ValueError(
             f"{args.data} has no column {args.target!r}; its columns are "

@@ -440,6 +440,40 @@ def test_transform_parquet_scales_in_place_and_keeps_types_and_nulls(succeeded):
         )
 
 
+def test_parquet_decimal_columns_are_scaled_as_numbers(tmp_path):
+    # Arrow decimals (exact amounts) passed through unscaled, and --columns
+    # refused them as "not numeric (decimal128(10, 2)[pyarrow])".
+    from decimal import Decimal
+
+    import pyarrow as pa
+
+    amounts = [Decimal("1.50"), None, Decimal("-2.25"), Decimal("10.00")]
+    data = pa.table(
+        {
+            "a": [1.0, 2.0, 4.0, 8.0],
+            "d": pa.array(amounts, pa.decimal128(10, 2)),
+            "name": ["w", "x", "y", "z"],
+        }
+    )
+    pq.write_table(data, tmp_path / "money.parquet")
+    fitted, out = tmp_path / "money.json", tmp_path / "out.parquet"
+    assert main(["fit", str(tmp_path / "money.parquet"), "--scaler", "minmax",
+                 "-o", str(fitted)]) == 0  # fmt: skip
+    scaler = load(fitted)
+    assert list(scaler.feature_names_in_) == ["a", "d"]
+    assert main(["transform", str(tmp_path / "money.parquet"), "--scaler",
+                 str(fitted), "-o", str(out)]) == 0  # fmt: skip
+    result = pq.read_table(out)
+    assert result.column_names == ["a", "d", "name"]
+    assert result.column("d").type == pa.float64()
+    assert result.column("d").null_count == 1
+    values = np.array([float(v) if v is not None else np.nan for v in amounts])
+    expected = MinMaxScaler().fit(values[:, None]).transform(values[:, None])[:, 0]
+    np.testing.assert_array_equal(
+        result.column("d").to_numpy(zero_copy_only=False), expected
+    )
+
+
 # -- inspect ----------------------------------------------------------------------
 
 

@@ -62,11 +62,21 @@ def write_files(folder):
     for name, content in files.items():
         (folder / name).write_bytes(content)
     (folder / "a_folder").mkdir()
+    _repeated_parquet(folder / "repeated.parquet")
     dump(MinMaxScaler().fit(frame), folder / "fitted.json")
     dump(MinMaxScaler().fit(frame[["b"]]), folder / "fitted_b.json")
     dump(StandardScaler().fit(frame.to_numpy()), folder / "unnamed.json")
     dump(StandardScaler(), folder / "unfitted.json")
     dump(StandardScaler().fit(pd.DataFrame({"zz": [1.0, 2.0]})), folder / "other.json")
+
+
+def _repeated_parquet(path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        pa.Table.from_arrays([pa.array([1.0, 2.0])] * 2, names=["a", "a"]), path
+    )
 
 
 def _zip(members):
@@ -134,6 +144,10 @@ CASES = {
         ["fit", "{latin1_name.csv}", "--scaler", "standard", "-o", "{out}.json"],
         r"latin1_name\.csv, line 1: the name of column 2, b'\\xe9t\\xe9', is not "
         r"UTF-8 text; save the file as UTF-8"),
+    # A Parquet file has no line 1: its schema names the columns.
+    "repeated name in a Parquet file": (
+        ["fit", "{repeated.parquet}", "--scaler", "standard", "-o", "{out}.json"],
+        r"repeated\.parquet: the schema names 'a' 2 times \(columns 1, 2\)"),
     "repeated name chosen": (["fit", "{repeated.csv}", "--scaler", "standard",
                               "--columns", "a", "-o", "{out}.json"],
                              r"line 1: the header names 'a' 2 times"),

@@ -102,6 +102,38 @@ def test_a_continuous_target_is_a_regression_scored_with_ridge(folder, capsys):
     assert float(mean) > 0.4  # an R^2, not an accuracy near 0.02
 
 
+def test_decimal_columns_of_a_parquet_file_are_numbers(folder, capsys):
+    # pandas reads Parquet decimals as objects: the target was taken for class
+    # labels ("Supported target types are: ('binary', 'multiclass'). Got
+    # 'unknown' instead") and the features for text.
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from decimal import Decimal
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    amounts = [Decimal(f"{v:.6f}") for v in X["bmi"]]
+    data = pa.table(
+        {
+            "age": X["age"].to_numpy(),
+            "bmi": pa.array(amounts, pa.decimal128(12, 6)),
+            "target": pa.array([Decimal(int(v)) for v in y], pa.decimal128(5, 0)),
+        }
+    )
+    pq.write_table(data, folder / "decimals.parquet")
+    status, stdout, stderr = compare(
+        capsys, folder / "decimals.parquet", "--target", "target", "--cv", 3
+    )
+    assert (status, stderr) == (0, "")
+    assert "target: 'target' (regression, 214 distinct values)" in stdout
+    assert "ignored" not in stdout
+    pipeline = Pipeline([("scale", StandardScaler()), ("model", Ridge())])
+    cv = KFold(n_splits=3, shuffle=True, random_state=0)
+    features = pd.DataFrame({"age": X["age"], "bmi": [float(v) for v in amounts]})
+    scores = cross_val_score(pipeline, features, y, cv=cv, scoring="r2")
+    _, mean, std = table(stdout)["StandardScaler"]
+    assert (mean, std) == (f"{scores.mean():.3f}", f"{scores.std():.3f}")
+
+
 def test_task_regression_on_integer_classes(folder, capsys):
     status, stdout, stderr = compare(
         capsys, folder / "iris.csv", "--target", "petal length (cm)", "--cv", 2,
