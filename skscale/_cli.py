@@ -916,8 +916,9 @@ def _fit(args):
         raise ValueError(f"{args.data} has no rows to fit on")
     dump(scaler, args.output)
     print(
-        f"{type(scaler).__name__} fitted on {seen} rows of {len(columns)} columns "
-        f"({', '.join(columns)}), saved to {args.output}"
+        f"{type(scaler).__name__} fitted on {_count(seen, 'row')} of "
+        f"{_count(len(columns), 'column')} ({', '.join(columns)}), saved to "
+        f"{args.output}"
     )
     return 0
 
@@ -950,10 +951,15 @@ def _transform(args):
     else:
         seen, width = _transform_parquet(args, scaler, names, out_kind)
     print(
-        f"{seen} rows transformed by {type(scaler).__name__} "
-        f"({len(names)} of {width} columns), saved to {args.output}"
+        f"{_count(seen, 'row')} transformed by {type(scaler).__name__} "
+        f"({len(names)} of {_count(width, 'column')}), saved to {args.output}"
     )
     return 0
+
+
+def _count(n, noun):
+    """``1 row``, ``2 rows``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 # -- skscale inspect ------------------------------------------------------------

@@ -293,7 +293,7 @@ def test_a_column_of_text_passes_through_and_a_late_number_is_an_error(
     data.write_text("x,label\n" + "\n".join(rows) + "\n")
     status, out, _ = run(capsys, "fit", data, "--scaler", "standard", "--chunksize",
                          "4", "-o", tmp_path / "1.json")  # fmt: skip
-    assert status == 0 and "1 columns (x)" in out
+    assert status == 0 and "1 column (x)" in out
     rows[25] = "25,42"
     data.write_text("x,label\n" + "\n".join(rows) + "\n")
     line = failed(capsys, "fit", data, "--scaler", "standard", "--chunksize", "4",
@@ -310,7 +310,7 @@ def test_a_column_empty_at_first_then_text_is_left_out(tmp_path, capsys):
                                "--chunksize", chunksize, "-o", tmp_path / "e.json",
                                "--force")  # fmt: skip
         assert (status, err) == (0, "")
-        assert "12 rows of 1 columns (x)" in out
+        assert "12 rows of 1 column (x)" in out
         scaler = load(tmp_path / "e.json")
         assert scaler.feature_names_in_.tolist() == ["x"]
         assert_allclose(scaler.mean_, [5.5])
@@ -335,7 +335,7 @@ def test_sep_na_values_and_exclude(tmp_path, capsys):
     tab.write_bytes(b"a\tb\n1\t2\n3\t4\n")
     status, out, _ = run(capsys, "fit", tab, "--scaler", "maxabs", "--sep", "tab",
                          "--exclude", "a", "-o", tmp_path / "t.json")  # fmt: skip
-    assert status == 0 and "1 columns (b)" in out
+    assert status == 0 and "1 column (b)" in out
     line = failed(capsys, "fit", tab, "--scaler", "maxabs", "--exclude", "zz",
                   "-o", tmp_path / "u.json")  # fmt: skip
     assert "has no column 'zz' (named by --exclude)" in line
