@@ -20,6 +20,7 @@ from ._validation import (
     FLOAT_DTYPES,
     check_sample_weight,
     raise_named_columns,
+    refuse_no_columns,
     refuse_temporal_columns,
 )
 
@@ -78,6 +79,8 @@ def feature_names(columns):
 def _row_blocks(X):
     """Delayed row blocks of X, its column names (or None) and its width."""
     if _is_dataframe(X):
+        # Its length is unknown until computed: nan, as Dask shows it.
+        refuse_no_columns(X, rows=np.nan)
         refuse_temporal_columns(X)
         return list(X.to_delayed()), feature_names(X.columns), len(X.columns)
     if X.ndim != 2:
@@ -85,6 +88,7 @@ def _row_blocks(X):
             f"Expected a 2D Dask array, got {X.ndim}D with shape {X.shape}; "
             "reshape it to (n_samples, n_features)"
         )
+    refuse_no_columns(X, rows=X.shape[0])
     if X.numblocks[1] > 1:
         X = X.rechunk({1: -1})
     return list(X.to_delayed().ravel()), None, X.shape[1]

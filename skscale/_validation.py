@@ -73,12 +73,8 @@ def validate_x(estimator, X, *, reset=None, copy=True):
     dtypes = getattr(X, "dtypes", None)
     if dtypes is not None and not isinstance(X, np.ndarray):
         dtypes = list(dtypes)
-        if not dtypes and len(X):
-            # scikit-learn's check_array fails on it inside np.result_type.
-            raise ValueError(
-                f"Found array with 0 feature(s) (shape=({len(X)}, 0)) while a "
-                f"minimum of 1 is required by {type(estimator).__name__}."
-            )
+        if not dtypes:
+            refuse_no_columns(X, f" by {type(estimator).__name__}")
         kinds = [getattr(dtype, "kind", None) for dtype in dtypes]
         if "c" in kinds:
             complex_columns = [
@@ -111,6 +107,22 @@ def validate_x(estimator, X, *, reset=None, copy=True):
     except (TypeError, ValueError) as exc:
         raise_named_columns(X, exc)
         raise
+
+
+def refuse_no_columns(X, by="", rows=None):
+    """Raise scikit-learn's ValueError for a DataFrame (or Dask array) with no
+    columns, on which check_array fails inside np.result_type ("at least one
+    array or dtype is required"); ``by`` ends the message (" by
+    StandardScaler"), ``rows`` is X's length (``len(X)`` unless given)."""
+    width = len(X.columns) if hasattr(X, "columns") else X.shape[1]
+    if width:
+        return
+    rows = len(X) if rows is None else rows
+    what = "0 sample(s)" if rows == 0 else "0 feature(s)"
+    raise ValueError(
+        f"Found array with {what} (shape=({rows}, 0)) while a minimum of 1 is "
+        f"required{by}."
+    )
 
 
 def refuse_temporal_columns(X, dtypes=None):

@@ -249,6 +249,23 @@ def test_mismatched_features_raise_clear_errors(client, rng):
         )
 
 
+@pytest.mark.parametrize("name", ESTIMATOR_NAMES)
+@pytest.mark.parametrize("kind", ["array", "dataframe"])
+def test_no_columns_is_refused_at_fit_like_numpy(name, kind):
+    # A frame without columns failed inside scikit-learn's check_array ("at
+    # least one array or dtype is required"); the row normalizers fitted an
+    # array without columns and handed back an empty lazy transform.
+    if kind == "array":
+        X, shape = da.from_array(np.empty((6, 0)), chunks=3), r"\(6, 0\)"
+    else:
+        X = dd.from_pandas(pd.DataFrame(index=range(6)), npartitions=2)
+        shape = r"\(nan, 0\)"
+    estimator = getattr(skscale, name)()
+    with pytest.raises(ValueError, match=rf"0 feature\(s\) \(shape={shape}\).*minimum"):
+        estimator.fit(X)
+    assert not hasattr(estimator, "n_features_in_")
+
+
 def test_infinity_in_a_block_raises_and_changes_nothing(client, rng):
     X = data(rng, nan=False)
     est = skscale.StandardScaler().fit(X)

@@ -112,6 +112,11 @@ BAD_X = {
         r"0 feature\(s\) \(shape=\(3, 0\)\).*minimum of 1",
         "frame",
     ),
+    "empty_frame": Bad(
+        lambda: pd.DataFrame(),
+        r"0 sample\(s\) \(shape=\(0, 0\)\).*minimum of 1",
+        "frame",
+    ),
     # Dimensions.
     "one_d": Bad(lambda: np.array([1.0, 2.0]), TWO_D.format("1D")),
     "one_d_list": Bad(lambda: [1.0, 2.0], TWO_D.format("1D")),
